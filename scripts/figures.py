@@ -1,0 +1,111 @@
+"""Figures of the review, one function per figure, each drawing one or more analysis tables.
+
+Each function returns a matplotlib figure; the entry point saves it as deterministic SVG.
+"""
+
+
+import numpy as np
+import pandas as pd
+
+from figure_style import TARGET_COLOURS, TARGET_MARKERS, figure, save_svg
+
+DESIGN_ORDER = [
+    "randomised_controlled_trial", "randomised_withdrawal_trial", "randomised_open_label_trial",
+    "open_label_extension", "single_arm_trial", "prospective_cohort", "retrospective_cohort", "registry",
+    "post_marketing_surveillance", "case_series", "case_report", "systematic_review", "meta_analysis",
+    "network_meta_analysis",
+]
+
+
+def readable(code: str) -> str:
+    """'randomised_controlled_trial' -> 'Randomised controlled trial'."""
+    text = str(code).replace("_", " ")
+    return text[:1].upper() + text[1:]
+
+
+def evidence_map(characteristics: pd.DataFrame):
+    """Year x design, marker area proportional to patients, colour by target."""
+    designs = [d for d in DESIGN_ORDER if d in set(characteristics["design"])]
+    fig = figure(height_in=0.45 * len(designs) + 1.4)
+    ax = fig.add_subplot()
+    y = {design: i for i, design in enumerate(designs)}
+    n = characteristics["n_total"].fillna(1).clip(lower=1)
+    for target, group in characteristics.groupby("target", sort=True):
+        sizes = 12 + 1.6 * np.sqrt(n.loc[group.index]) ** 2 / 4
+        ax.scatter(group["year"], [y[d] for d in group["design"]], s=sizes, color=TARGET_COLOURS.get(target, "#999999"),
+                   marker=TARGET_MARKERS.get(target, "o"), alpha=0.75, edgecolor="black", linewidth=0.4, label=target)
+    ax.set_yticks(range(len(designs)), [readable(d) for d in designs])
+    ax.set_xlabel("Publication year")
+    ax.invert_yaxis()
+    ax.legend(title="Target", loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, markerscale=0.8)
+    return fig
+
+
+def response_forest(proportions: pd.DataFrame):
+    """Response proportions with 95% intervals, one line per study arm, outcome and timepoint, by target."""
+    table = proportions.sort_values(["target", "treatment_line", "year", "study_id"]).reset_index(drop=True)
+    fig = figure(height_in=0.28 * len(table) + 1.2)
+    ax = fig.add_subplot()
+    positions = np.arange(len(table))
+    for target, group in table.groupby("target", sort=True):
+        index = group.index.to_numpy()
+        ax.errorbar(group["proportion"], positions[index],
+                    xerr=[group["proportion"] - group["ci_lower"], group["ci_upper"] - group["proportion"]],
+                    fmt=TARGET_MARKERS.get(target, "o"), color=TARGET_COLOURS.get(target, "#999999"),
+                    capsize=2, markersize=5, label=target)
+    labels = [f"{r.study_label} ({readable(r.drug)}), {readable(r.outcome)}, {r.timepoint}: {r.responders}/{r.n_evaluated}"
+              for r in table.itertuples()]
+    ax.set_yticks(positions, labels)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.xaxis.set_major_formatter(lambda value, _: f"{value:.0%}")
+    ax.set_xlabel("Patients responding (95% Wilson interval)")
+    ax.legend(title="Target", loc="lower right", frameon=True)
+    return fig
+
+
+def marker_changes(markers: pd.DataFrame):
+    """Central values of each marker over time (weeks), one panel per marker, one line per study arm."""
+    table = markers[markers["timepoint_weeks"].notna()]
+    outcomes = sorted(table["outcome"].unique())
+    fig = figure(height_in=2.4 * int(np.ceil(len(outcomes) / 2)) + 0.3)
+    axes = fig.subplots(int(np.ceil(len(outcomes) / 2)), 2, squeeze=False).ravel()
+    for ax, outcome in zip(axes, outcomes):
+        panel = table[table["outcome"] == outcome]
+        for (study, arm), line in panel.groupby(["study_label", "arm_id"], sort=True):
+            line = line.sort_values("timepoint_weeks")
+            ax.errorbar(line["timepoint_weeks"], line["value"],
+                        yerr=[line["value"] - line["spread_lower"].fillna(line["value"]),
+                              line["spread_upper"].fillna(line["value"]) - line["value"]],
+                        marker="o", capsize=2, color=TARGET_COLOURS["IL-6"] if "tocilizumab" in arm else "#555555",
+                        label=study)
+        unit = panel["unit"].dropna().iloc[0] if panel["unit"].notna().any() else ""
+        ax.set_title(readable(outcome).replace("Das crp", "DAS-CRP").replace("Crp", "CRP").replace("Esr", "ESR"))
+        ax.set_xlabel("Weeks from start")
+        ax.set_ylabel(f"{panel['statistic'].dropna().iloc[0] if panel['statistic'].notna().any() else 'value'}"
+                      + (f" ({unit})" if unit else ""))
+        ax.legend(frameon=False, fontsize=7)
+    for ax in axes[len(outcomes):]:
+        ax.set_visible(False)
+    return fig
+
+
+FIGURE_FUNCTIONS = {
+    "evidence_map": evidence_map,
+    "response_forest": response_forest,
+    "marker_changes": marker_changes,
+}
+
+
+def run_rule(smk) -> None:
+    """Snakemake entry point: draw one figure from its analysis tables."""
+    from pipeline_io import read_table, rule_logger
+
+    log = rule_logger(smk.log[0], "figure")
+    tables = [read_table(path) for path in smk.input if str(path).endswith(".csv")]
+    save_svg(FIGURE_FUNCTIONS[smk.wildcards.name](*tables), smk.output[0])
+    log.info("drew %s", smk.output[0])
+
+
+if "snakemake" in globals():
+    run_rule(snakemake)  # noqa: F821 - injected by Snakemake's script directive

@@ -1,0 +1,118 @@
+"""Helpers the review (report/review.qmd) calls: load the pipeline's tables, format numbers, build tables.
+
+Everything the prose says with a number comes from these tables through inline expressions; nothing is
+typed by hand. Text from the curated data is escaped before it reaches Markdown, so a study name with
+``*``, ``<script>`` or ``$`` appears literally in the HTML and the PDF.
+"""
+
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>$@~^&=:;'\"%/])")
+
+
+def escape(text) -> str:
+    """Text shown literally by Pandoc: every ASCII punctuation character backslash-escaped."""
+    if text is None or (isinstance(text, float) and math.isnan(text)):
+        return ""
+    return MARKDOWN_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")
+
+
+def count(value) -> str:
+    """An integer count, e.g. '16'; an em dash when missing."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or pd.isna(value):
+        return "\u2014"
+    return f"{int(value)}"
+
+
+def percent(fraction, digits: int = 0) -> str:
+    """A fraction (0-1) as a percentage, e.g. 0.6875 -> '69%'."""
+    if fraction is None or pd.isna(fraction):
+        return "\u2014"
+    return f"{100 * float(fraction):.{digits}f}%"
+
+
+def number(value, digits: int = 1) -> str:
+    """A decimal number with fixed digits, e.g. 2.25 -> '2.2' (digits=1)."""
+    if value is None or pd.isna(value):
+        return "\u2014"
+    return f"{float(value):.{digits}f}"
+
+
+def interval(lower, upper, formatter=percent) -> str:
+    """A 95% interval, e.g. '41% to 89%'."""
+    return f"{formatter(lower)} to {formatter(upper)}"
+
+
+def readable(code) -> str:
+    """A vocabulary code as words: 'clinically_inactive_disease' -> 'Clinically inactive disease'."""
+    text = str(code).replace("_", " ")
+    return text[:1].upper() + text[1:]
+
+
+def words_list(items) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    items = [str(i) for i in items]
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def citations(study_ids) -> str:
+    """A Pandoc citation for the studies, e.g. '[@a; @b]' (keys are validated against the .bib)."""
+    keys = sorted(set(study_ids))
+    return "[" + "; ".join(f"@{k}" for k in keys) + "]" if keys else ""
+
+
+def markdown_table(table: pd.DataFrame, columns: dict[str, str], raw: tuple[str, ...] = ()) -> str:
+    """A Pandoc pipe table of ``columns`` (name -> header); cell text escaped unless the column is in ``raw``.
+
+    ``raw`` columns hold Markdown built by this module (citations), never curated free text.
+    """
+    body = [[str(row[c]) if c in raw else escape(row[c]) for c in columns] for _, row in table.iterrows()]
+    header = [escape(h) for h in columns.values()]
+    # Pandoc sizes pipe-table columns by the dashes of the rule line: give each column a share that follows
+    # its longest cell (within limits), so short codes stay narrow and descriptions get room.
+    longest = [max([len(h)] + [len(r[i]) for r in body]) for i, h in enumerate(header)]
+    dashes = [min(max(n, 6), 60) for n in longest]
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("-" * d for d in dashes) + "|"]
+    lines += ["| " + " | ".join(cells) + " |" for cells in body]
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Results:
+    """The pipeline's outputs as the review reads them."""
+
+    root: Path
+
+    def table(self, name: str) -> pd.DataFrame:
+        return pd.read_csv(self.root / "tables" / f"{name}.csv")
+
+    def clean(self, name: str) -> pd.DataFrame:
+        return pd.read_csv(self.root / "clean" / f"{name}.csv", keep_default_na=False, na_values=[""])
+
+    def figure(self, name: str):
+        from IPython.display import SVG
+
+        return SVG(filename=str(self.root / "figures" / f"{name}.svg"))
+
+
+def data_dictionary(datapackage: Path) -> pd.DataFrame:
+    """One row per column of every curated table, from data/datapackage.json (the single source of truth)."""
+    descriptor = json.loads(Path(datapackage).read_text(encoding="utf-8"))
+    rows = []
+    for resource in descriptor["resources"]:
+        for field in resource["schema"]["fields"]:
+            constraints = field.get("constraints", {})
+            allowed = ", ".join(constraints["enum"]) if "enum" in constraints else constraints.get("pattern", "")
+            rows.append({"table": resource["path"], "column": field["name"], "type": field["type"],
+                         "required": "yes" if constraints.get("required") else "",
+                         "description": field.get("description", ""), "allowed": allowed})
+    return pd.DataFrame(rows)

@@ -1,0 +1,305 @@
+"""Validate the curated evidence tables against their data dictionary (``data/datapackage.json``).
+
+The data dictionary is a Frictionless Data Package: Frictionless checks columns, types, vocabularies,
+required cells, primary and foreign keys. This module adds what a Table Schema cannot express (events not
+above their denominator, provenance phrases, bibliography entries, the inclusion log) and turns every
+problem into one line a curator can act on::
+
+    data/efficacy.csv, line 15, column 'events': value '-11' - expected a value >= 0
+
+Line numbers are the lines of the CSV file as a text editor shows them (the header is line 1). Nothing
+here writes to ``data/``.
+"""
+
+
+import csv
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import frictionless
+
+import provenance
+
+MAX_PROBLEMS_SHOWN = 50
+
+
+class CurationError(Exception):
+    """The curated data cannot be used; the message lists every problem found, one per line."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one cell, row or file of the curated data."""
+
+    file: str
+    line: int | None
+    column: str | None
+    value: str | None
+    expected: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f", line {self.line}"
+        if self.column:
+            where += f", column '{self.column}'"
+        shown = "" if self.value is None else f": value '{self.value}'"
+        return f"{where}{shown} - expected {self.expected}"
+
+
+def load_descriptor(datapackage: Path) -> dict:
+    """The data dictionary as a plain dict."""
+    return json.loads(Path(datapackage).read_text(encoding="utf-8"))
+
+
+def check_encoding(path: Path, label: str) -> list[Problem]:
+    """A curated file must be UTF-8 without a byte-order mark, and must end with a newline-terminated table."""
+    raw = path.read_bytes()
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return [Problem(label, 1, None, None, "UTF-8 without a byte-order mark (the file starts with a BOM; "
+                        "save it as 'CSV UTF-8' without BOM)")]
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        bad = raw[error.start : error.start + 4]
+        return [Problem(label, line, None, repr(bad)[2:-1], f"UTF-8 text (byte {error.start} is not UTF-8)")]
+    if b"\x00" in raw:
+        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+        return [Problem(label, line, None, None, "text without NUL bytes")]
+    return []
+
+
+def read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
+    """Rows of a CSV file as (line number, row) pairs, keeping every value as the text stored."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        rows = []
+        line = reader.line_num
+        for row in reader:
+            rows.append((line + 1, {k: (v or "") for k, v in row.items() if k is not None}))
+            line = reader.line_num
+        return rows
+
+
+def _expected_from_frictionless(error) -> str:
+    note = getattr(error, "note", "") or ""
+    kind = error.type
+    if kind == "type-error":
+        return f"a value of the column's type ({note})"
+    if kind == "constraint-error":
+        match = re.match(r'constraint "(\w+)" is "(.*)"', note, flags=re.S)
+        if match:
+            name, limit = match.groups()
+            return {
+                "enum": f"one of {limit}",
+                "minimum": f"a value >= {limit}",
+                "maximum": f"a value <= {limit}",
+                "pattern": f"text matching the pattern {limit}",
+                "required": "a value (this column is required)",
+            }.get(name, f"{name} {limit}")
+        return note
+    return {
+        "extra-label": "no such column (it is not in the data dictionary)",
+        "missing-label": "this column (the data dictionary requires it)",
+        "incorrect-label": "the column the data dictionary defines at this position",
+        "duplicate-label": "each column name once",
+        "blank-label": "a column name",
+        "extra-cell": "no more cells than the header has columns",
+        "missing-cell": "as many cells as the header has columns",
+        "primary-key": "a unique key (this key occurs on an earlier line)",
+        "foreign-key": "a key that exists in the referenced table",
+        "blank-row": "no empty lines",
+        "duplicate-row": "no duplicated rows",
+    }.get(kind, note or kind)
+
+
+def schema_problems(datapackage: Path, names: list[str]) -> list[Problem]:
+    """Problems Frictionless finds in tables ``names`` against their Table Schemas (types, vocabularies, keys)."""
+    data_dir = Path(datapackage).parent
+    package = frictionless.Package(str(datapackage))
+    problems = []
+    for name in names:
+        problems += _frictionless_problems(package.get_resource(name).validate(), datapackage, data_dir)
+    return problems
+
+
+def _frictionless_problems(report, datapackage: Path, data_dir: Path) -> list[Problem]:
+    problems = []
+    resources = {r["name"]: r for r in load_descriptor(datapackage)["resources"]}
+    for task in report.tasks:
+        label = str(data_dir / resources[task.name]["path"]) if task.name in resources else task.name
+        for error in task.errors:
+            column = getattr(error, "field_name", None) or getattr(error, "label", None)
+            value = getattr(error, "cell", None)
+            if error.type in {"foreign-key", "primary-key"}:
+                column = ", ".join(getattr(error, "field_names", []) or []) or None
+                value = ", ".join(str(v) for v in (getattr(error, "field_cells", []) or [])) or None
+            if error.type in {"missing-label", "extra-label", "incorrect-label"}:
+                value = getattr(error, "label", None)
+            expected = _expected_from_frictionless(error)
+            if error.type == "foreign-key":
+                referenced = resources.get(error.reference_name, {}).get("path", error.reference_name)
+                expected = f"a key ({column}) that exists in {referenced}"
+            problems.append(Problem(label, getattr(error, "row_number", None) or (1 if "label" in error.type else None),
+                                    column, value, expected))
+    for error in report.errors:
+        problems.append(Problem(str(datapackage), None, None, None, error.message))
+    return problems
+
+
+def denominator_problems(label: str, rows, numerator: str, denominator: str) -> list[Problem]:
+    """Events (or patients with an event) can never exceed the patients they were counted among."""
+    problems = []
+    for line, row in rows:
+        if row.get(numerator, "").isdigit() and row.get(denominator, "").isdigit():
+            if int(row[numerator]) > int(row[denominator]):
+                problems.append(Problem(label, line, numerator, row[numerator],
+                                        f"a count not above {denominator} ({row[denominator]})"))
+    return problems
+
+
+def provenance_problems(label: str, rows, number_columns: list[str], study_sources: dict[str, str],
+                        sources: dict[str, str] | None) -> list[Problem]:
+    """Every number must stand in the row's phrase; every phrase must stand in its source, when sources are given."""
+    problems = []
+    for line, row in rows:
+        phrase = row.get("source_phrase", "")
+        numbers = [c for c in number_columns if row.get(c, "").strip()]
+        if numbers and not phrase.strip():
+            problems.append(Problem(label, line, "source_phrase", "", f"an exact source phrase containing {', '.join(numbers)}"))
+            continue
+        for column in numbers:
+            if not provenance.number_in_phrase(row[column], phrase):
+                problems.append(Problem(label, line, column, row[column],
+                                        f"a number that occurs in the row's source_phrase '{phrase}'"))
+        if sources is None or not phrase.strip():
+            continue
+        source_file = study_sources.get(row["study_id"])
+        if source_file is None or source_file not in sources:
+            continue  # reported by the inclusion-log check
+        for fragment in provenance.missing_fragments(phrase, sources[source_file]):
+            problems.append(Problem(label, line, "source_phrase", fragment,
+                                    f"a phrase copied exactly from {source_file} (not found there)"))
+    return problems
+
+
+def bibliography_keys(bib_path: Path) -> set[str]:
+    """Citation keys defined in a BibTeX file."""
+    return set(re.findall(r"@\w+\s*\{\s*([^,\s]+)\s*,", Path(bib_path).read_text(encoding="utf-8")))
+
+
+def study_problems(data_dir: Path, tables: dict, bib_keys: set[str] | None) -> list[Problem]:
+    """Every study is marked included in the inclusion log and has a bibliography entry of the same key."""
+    problems, label = [], str(data_dir / "studies.csv")
+    included = {row["study_id"] for _, row in tables["inclusion_log"] if row["decision"] == "included"}
+    for line, row in tables["studies"]:
+        if row["study_id"] not in included:
+            problems.append(Problem(label, line, "study_id", row["study_id"],
+                                    "a study marked 'included' in inclusion_log.csv"))
+        if bib_keys is not None and row["study_id"] not in bib_keys:
+            problems.append(Problem(label, line, "study_id", row["study_id"],
+                                    "a study with an entry of the same key in report/references.bib"))
+    return problems
+
+
+def inclusion_log_problems(data_dir: Path, tables: dict, sources: dict[str, str] | None) -> list[Problem]:
+    """Every included study has a row in studies.csv; with sources, the log lists exactly the source files."""
+    problems, label = [], str(data_dir / "inclusion_log.csv")
+    studies = {row["study_id"] for _, row in tables["studies"]}
+    for line, row in tables["inclusion_log"]:
+        if row["decision"] == "included" and row["study_id"] not in studies:
+            problems.append(Problem(label, line, "study_id", row["study_id"], "an included study that has a row in studies.csv"))
+    if sources is not None:
+        for line, row in tables["inclusion_log"]:
+            if row["source_file"] not in sources:
+                problems.append(Problem(label, line, "source_file", row["source_file"],
+                                        "a file that exists in the sources folder"))
+        logged = {row["source_file"] for _, row in tables["inclusion_log"]}
+        for name in sorted(set(sources) - logged):
+            problems.append(Problem(label, None, "source_file", name,
+                                    "every source text to be listed in the inclusion log (this one is missing)"))
+    return problems
+
+
+def find_problems(datapackage: Path, bib_path: Path | None = None, sources_dir: Path | None = None,
+                  tables: list[str] | None = None) -> list[Problem]:
+    """Every problem in curated ``tables`` (default: all), in file order. Empty means the data can be used."""
+    datapackage = Path(datapackage)
+    data_dir = datapackage.parent
+    resources = {r["name"]: r for r in load_descriptor(datapackage)["resources"]}
+    checked = list(tables or resources)
+    needed = list(dict.fromkeys(checked + [n for name in checked for n in resources[name].get("lookups", [])]))
+    encoding = []
+    for name in needed:
+        path = data_dir / resources[name]["path"]
+        if not path.exists():
+            encoding.append(Problem(str(path), None, None, None, "this file (the data dictionary lists it)"))
+        else:
+            encoding += check_encoding(path, str(path))
+    if encoding:
+        return encoding  # nothing else can be read reliably
+    problems = schema_problems(datapackage, checked)
+    if problems:
+        return problems  # later checks assume well-typed, well-keyed tables
+    rows = {name: read_rows(data_dir / resources[name]["path"]) for name in needed}
+    sources = provenance.load_sources(sources_dir) if sources_dir else None
+    study_sources = {row["study_id"]: row["source_file"] for _, row in rows["inclusion_log"]} if "inclusion_log" in rows else {}
+    for name in checked:
+        label = str(data_dir / resources[name]["path"])
+        if name in {"efficacy", "safety"}:
+            numerator = "events" if name == "efficacy" else "count"
+            problems += denominator_problems(label, rows[name], numerator, "denominator")
+        numbers = resources[name].get("provenance", {}).get("numbers", [])
+        if numbers:
+            problems += provenance_problems(label, rows[name], numbers, study_sources, sources)
+        if name == "studies":
+            problems += study_problems(data_dir, rows, bibliography_keys(bib_path) if bib_path else None)
+        if name == "inclusion_log":
+            problems += inclusion_log_problems(data_dir, rows, sources)
+    return problems
+
+
+def validate(datapackage: Path, bib_path: Path | None = None, sources_dir: Path | None = None,
+             tables: list[str] | None = None) -> None:
+    """Raise ``CurationError`` listing every problem, or return quietly when the data are sound."""
+    problems = find_problems(datapackage, bib_path, sources_dir, tables)
+    if problems:
+        shown = "\n".join(f"  {p}" for p in problems[:MAX_PROBLEMS_SHOWN])
+        more = len(problems) - MAX_PROBLEMS_SHOWN
+        tail = f"\n  ... and {more} more" if more > 0 else ""
+        raise CurationError(f"The curated data have {len(problems)} problem(s); nothing was built:\n{shown}{tail}")
+
+
+def run_rule(smk) -> None:
+    """Snakemake entry point: validate one curated table and write a short report of the checks that ran."""
+    from pipeline_io import rule_logger, write_atomically
+
+    table = smk.wildcards.table
+    log = rule_logger(smk.log[0], "validate_table")
+    sources_dir = Path(smk.params.sources_dir) if smk.params.sources_dir else None
+    if sources_dir is not None and not sources_dir.is_dir():
+        log.error("config sources_dir '%s' is not a folder; set it to the source texts or to '' to skip", sources_dir)
+        raise SystemExit(1)
+    try:
+        validate(Path(smk.input.datapackage), Path(smk.input.bibliography), sources_dir, [table])
+    except CurationError as error:
+        log.error("%s", error)
+        raise SystemExit(1) from None
+    phrase_check = (f"every source_phrase found in its source text under {sources_dir}" if sources_dir
+                    else "SKIPPED phrase-in-source check: no sources folder configured (config sources_dir)")
+    lines = [f"data/{table}.csv is valid.",
+             "- columns, types, vocabularies, required cells, primary and foreign keys (data/datapackage.json)",
+             "- events and counts not above their denominators",
+             "- every extracted number occurs in its source_phrase",
+             f"- {phrase_check}",
+             "- every included study is in the inclusion log and in report/references.bib"]
+    for line in lines:
+        log.info("%s", line)
+    write_atomically(smk.output[0], "\n".join(lines) + "\n")
+
+
+if "snakemake" in globals():
+    run_rule(snakemake)  # noqa: F821 - injected by Snakemake's script directive

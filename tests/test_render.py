@@ -1,0 +1,119 @@
+"""The offline renderer: Quarto syntax it supports, what it refuses, and what it produces."""
+
+import re
+import shutil
+
+import pytest
+
+import render
+from conftest import REPO
+
+SUPPORTED = """---
+title: "T"
+---
+
+```{python}
+#| label: fig-x
+#| fig-cap: "Cap"
+#| fig-alt: "Alt"
+x = 1
+```
+
+Value `{python} x` and @fig-x.
+"""
+
+
+def test_review_uses_only_constructs_the_offline_renderer_supports():
+    document = render.parse_qmd((REPO / "report" / "review.qmd").read_text(encoding="utf-8"))
+    render.merged_metadata(document, REPO / "report" / "_quarto.yml")
+    assert any(isinstance(block, render.Cell) for block in document.blocks)
+
+
+def test_cells_options_and_inline_expressions_are_parsed():
+    document = render.parse_qmd(SUPPORTED)
+    cells = [b for b in document.blocks if isinstance(b, render.Cell)]
+    assert document.metadata == {"title": "T"}
+    assert cells[0].options == {"label": "fig-x", "fig-cap": "Cap", "fig-alt": "Alt"}
+    assert cells[0].code == "x = 1"
+    assert cells[0].line == 5
+    notebook = render.build_notebook(document)
+    assert [c.source for c in notebook.cells[1:]] == ["x = 1", "__qmd_inline__(x)"]
+
+
+@pytest.mark.parametrize("snippet, complaint", [
+    ("```{r}\n1\n```\n", "'{r}' cells are not supported"),
+    ("Text `{r} x` here\n", "inline `{r}` code is not supported"),
+    ("{{< include other.qmd >}}\n", "shortcodes are not supported"),
+    ("```{python}\n#| fig-width: 3\n1\n```\n", "cell option(s) ['fig-width']"),
+    ("```{python}\n1\n", "never closed"),
+])
+def test_unsupported_constructs_are_refused_with_their_line(snippet, complaint):
+    with pytest.raises(render.QmdError) as error:
+        render.parse_qmd("---\ntitle: T\n---\n\nIntro\n\n" + snippet)
+    assert complaint in str(error.value)
+    assert "line 7" in str(error.value)
+
+
+def test_verbatim_code_blocks_are_not_executed_or_scanned():
+    document = render.parse_qmd("```\n`{r} x` and {{< y >}}\n```\n")
+    assert not any(isinstance(b, render.Cell) for b in document.blocks)
+
+
+def test_unknown_format_option_is_refused(tmp_path):
+    project = tmp_path / "_quarto.yml"
+    project.write_text("format:\n  html:\n    code-fold: true\n", encoding="utf-8")
+    with pytest.raises(render.QmdError, match="code-fold"):
+        render.merged_metadata(render.parse_qmd(SUPPORTED), project)
+
+
+def _render(tmp_path, body: str, **formats):
+    for name in ("_quarto.yml", "references.bib", "american-medical-association.csl", "style.css"):
+        shutil.copy(REPO / "report" / name, tmp_path / name)
+    qmd = tmp_path / "doc.qmd"
+    qmd.write_text(body, encoding="utf-8")
+    render.render(qmd, **formats)
+
+
+def test_unresolved_cross_reference_fails_the_render(tmp_path):
+    with pytest.raises(render.QmdError, match="unresolved cross-reference @fig-missing"):
+        _render(tmp_path, "---\ntitle: T\n---\n\nSee @fig-missing.\n", html=tmp_path / "out.html")
+
+
+def test_unknown_citation_key_fails_the_render(tmp_path):
+    with pytest.raises(render.QmdError, match="nosuchstudy1999"):
+        _render(tmp_path, "---\ntitle: T\n---\n\nAs shown [@nosuchstudy1999].\n", html=tmp_path / "out.html")
+
+
+def test_figures_tables_sections_are_numbered_and_linked(tmp_path):
+    body = ("---\ntitle: T\n---\n\n# Intro {#sec-intro}\n\n```{python}\n#| label: fig-box\n#| fig-cap: \"Box\"\n"
+            "#| fig-alt: \"A red box\"\nfrom IPython.display import SVG, Markdown\n"
+            "SVG(data='<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\"><rect width=\"10\" height=\"10\"/></svg>')\n```\n\n"
+            "```{python}\n#| label: tbl-t\n#| tbl-cap: \"Tab\"\nMarkdown('| a |\\n|---|\\n| 1 |')\n```\n\n"
+            "See @fig-box, @tbl-t and @sec-intro; value `{python} 6 * 7`.\n")
+    html = tmp_path / "out.html"
+    pdf = tmp_path / "out.pdf"
+    _render(tmp_path, body, html=html, pdf=pdf)
+    text = html.read_text(encoding="utf-8")
+    assert '<a href="#fig-box">Figure\u00a01</a>' in text
+    assert '<a href="#tbl-t">Table\u00a01</a>' in text
+    assert '<a href="#sec-intro">Section\u00a01</a>' in text
+    assert "value 42" in text
+    assert 'alt="A red box"' in text
+    assert not re.search(r'(src|href)="(https?:)?//', text), "the HTML must not load anything from another host"
+    assert pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_quarto_cli_renders_the_review_when_installed(tmp_path):
+    if not render.quarto_available():
+        pytest.skip("the Quarto CLI is not on PATH (it cannot be installed offline); the offline renderer is tested instead")
+    shutil.copytree(REPO / "report", tmp_path / "report")
+    import subprocess
+
+    subprocess.run(["quarto", "inspect", "review.qmd"], cwd=tmp_path / "report", check=True)
+
+
+def test_renderer_choice_follows_config():
+    assert render.choose_renderer("offline") == "offline"
+    assert render.choose_renderer("auto") in {"offline", "quarto"}
+    with pytest.raises(render.QmdError):
+        render.choose_renderer("latex")

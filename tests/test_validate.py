@@ -1,0 +1,199 @@
+"""Every kind of bad curated input stops the build with one line naming file, line, column, value, expectation."""
+
+import csv
+import shutil
+from pathlib import Path
+
+import pytest
+
+import validate
+from conftest import REPO
+
+
+@pytest.fixture
+def curated(tmp_path) -> Path:
+    """A copy of data/ and the bibliography that a test may break; the real data/ is never touched."""
+    shutil.copytree(REPO / "data", tmp_path / "data")
+    shutil.copy(REPO / "report" / "references.bib", tmp_path / "references.bib")
+    return tmp_path
+
+
+def rows(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def write_rows(path: Path, table: list[dict], fieldnames=None) -> None:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fieldnames or list(table[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(table)
+
+
+def edit_cell(path: Path, line: int, column: str, value: str) -> None:
+    """Set one cell; ``line`` as a text editor counts (header = 1)."""
+    table = rows(path)
+    table[line - 2][column] = value
+    write_rows(path, table)
+
+
+def synthetic_sources(directory: Path, data: Path) -> Path:
+    """Source texts that contain every phrase of the curated data (the real texts are not in the repository)."""
+    directory.mkdir()
+    log = rows(data / "inclusion_log.csv")
+    by_study = {r["study_id"]: r["source_file"] for r in log}
+    texts = {r["source_file"]: ["citation: synthetic", "---"] for r in log}
+    for table in ("studies", "arms", "efficacy", "safety", "meta_estimates"):
+        for row in rows(data / f"{table}.csv"):
+            texts[by_study[row["study_id"]]].append(row.get("source_phrase", "").replace(" [...] ", "\n"))
+    for name, lines in texts.items():
+        (directory / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return directory
+
+
+def problems(curated: Path, sources=None) -> str:
+    with pytest.raises(validate.CurationError) as error:
+        validate.validate(curated / "data" / "datapackage.json", curated / "references.bib", sources)
+    return str(error.value)
+
+
+def first_line_of(table: Path, **match) -> int:
+    for index, row in enumerate(rows(table), start=2):
+        if all(row[k] == v for k, v in match.items()):
+            return index
+    raise LookupError(match)
+
+
+def test_repository_data_are_valid():
+    validate.validate(REPO / "data" / "datapackage.json", REPO / "report" / "references.bib")
+
+
+def test_repository_data_phrases_occur_in_the_real_sources():
+    from conftest import sources_dir
+
+    if sources_dir() is None:
+        pytest.skip(f"source texts not found at {REPO.parent / 'shared' / 'sources'}; CI provides them")
+    validate.validate(REPO / "data" / "datapackage.json", REPO / "report" / "references.bib", sources_dir())
+
+
+def test_missing_column_is_named(curated):
+    path = curated / "data" / "efficacy.csv"
+    table = rows(path)
+    fields = [f for f in table[0] if f != "timepoint"]
+    write_rows(path, [{k: r[k] for k in fields} for r in table], fields)
+    message = problems(curated)
+    assert "efficacy.csv" in message and "'timepoint'" in message and "data dictionary" in message
+
+
+def test_extra_column_is_named(curated):
+    path = curated / "data" / "arms.csv"
+    table = [{**r, "dose_mg": "1"} for r in rows(path)]
+    write_rows(path, table)
+    message = problems(curated)
+    assert "arms.csv" in message and "dose_mg" in message and "not in the data dictionary" in message
+
+
+def test_wrong_type_names_line_column_and_value(curated):
+    path = curated / "data" / "studies.csv"
+    edit_cell(path, 2, "n_total", "eight")
+    message = problems(curated)
+    assert "studies.csv, line 2, column 'n_total': value 'eight'" in message
+    assert "type" in message
+
+
+def test_value_outside_vocabulary_lists_allowed_values(curated):
+    path = curated / "data" / "efficacy.csv"
+    edit_cell(path, 2, "outcome", "acr_pedi_35")
+    message = problems(curated)
+    assert "efficacy.csv, line 2, column 'outcome': value 'acr_pedi_35'" in message
+    assert "one of" in message and "acr_pedi_30" in message
+
+
+def test_events_above_denominator_are_refused(curated):
+    path = curated / "data" / "efficacy.csv"
+    line = first_line_of(path, study_id="pontikaki2008", outcome="investigator_defined_response")
+    table = rows(path)
+    table[line - 2].update({"events": "17", "source_phrase": table[line - 2]["source_phrase"] + " 17"})
+    write_rows(path, table)
+    message = problems(curated)
+    assert f"efficacy.csv, line {line}, column 'events': value '17' - expected a count not above denominator (16)" in message
+
+
+def test_negative_count_is_refused(curated):
+    path = curated / "data" / "safety.csv"
+    edit_cell(path, 2, "count", "-1")
+    message = problems(curated)
+    assert "safety.csv, line 2, column 'count': value '-1'" in message and ">= 0" in message
+
+
+def test_duplicate_key_is_refused(curated):
+    path = curated / "data" / "studies.csv"
+    table = rows(path)
+    write_rows(path, table + [table[0]])
+    message = problems(curated)
+    assert f"studies.csv, line {len(table) + 2}" in message and "unique key" in message
+
+
+def test_outcome_for_unknown_study_is_refused(curated):
+    path = curated / "data" / "efficacy.csv"
+    edit_cell(path, 2, "study_id", "nobody2099")
+    message = problems(curated)
+    assert "efficacy.csv, line 2" in message and "nobody2099" in message and "exists in arms.csv" in message
+
+
+def test_number_missing_from_its_phrase_is_refused(curated):
+    path = curated / "data" / "efficacy.csv"
+    line = first_line_of(path, study_id="pontikaki2008", outcome="investigator_defined_response")
+    edit_cell(path, line, "events", "12")
+    message = problems(curated)
+    assert f"efficacy.csv, line {line}, column 'events': value '12' - expected a number that occurs in the row's source_phrase" in message
+
+
+def test_phrase_not_in_source_is_refused(curated, tmp_path):
+    sources = synthetic_sources(tmp_path / "sources", curated / "data")
+    validate.validate(curated / "data" / "datapackage.json", curated / "references.bib", sources)  # sound as built
+    path = curated / "data" / "efficacy.csv"
+    line = first_line_of(path, study_id="pontikaki2008", outcome="investigator_defined_response")
+    edit_cell(path, line, "source_phrase", "11/16 patients (69%) were complete responders")
+    message = problems(curated, sources)
+    assert f"efficacy.csv, line {line}, column 'source_phrase'" in message and "not found there" in message
+
+
+def test_source_missing_from_inclusion_log_is_refused(curated, tmp_path):
+    sources = synthetic_sources(tmp_path / "sources", curated / "data")
+    (sources / "Newstudy2030_unlisted.txt").write_text("citation: x\n---\ntext\n", encoding="utf-8")
+    message = problems(curated, sources)
+    assert "inclusion_log.csv" in message and "Newstudy2030_unlisted.txt" in message
+
+
+def test_study_without_bibliography_entry_is_refused(curated):
+    bib = curated / "references.bib"
+    text = bib.read_text(encoding="utf-8")
+    bib.write_text(text.replace("@article{inaba2013,", "@article{inaba2013x,"), encoding="utf-8")
+    message = problems(curated)
+    assert "studies.csv" in message and "'inaba2013'" in message and "references.bib" in message
+
+
+def test_byte_order_mark_is_refused(curated):
+    path = curated / "data" / "arms.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    message = problems(curated)
+    assert "arms.csv, line 1" in message and "byte-order mark" in message
+
+
+def test_non_utf8_file_is_refused_with_its_line(curated):
+    path = curated / "data" / "studies.csv"
+    lines = path.read_bytes().split(b"\n")
+    lines[2] = lines[2] + " caf\u00e9".encode("latin-1")  # saved by an editor in Latin-1
+    path.write_bytes(b"\n".join(lines))
+    message = problems(curated)
+    assert "studies.csv, line 3" in message and "UTF-8" in message
+
+
+def test_validation_never_writes_into_data(curated):
+    before = {p.name: p.read_bytes() for p in (curated / "data").iterdir()}
+    edit_cell(curated / "data" / "efficacy.csv", 2, "outcome", "bad")
+    broken = (curated / "data" / "efficacy.csv").read_bytes()
+    problems(curated)
+    after = {p.name: p.read_bytes() for p in (curated / "data").iterdir()}
+    assert after == {**before, "efficacy.csv": broken}

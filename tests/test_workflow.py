@@ -1,0 +1,122 @@
+"""The whole workflow, built in temporary copies of the repository: outputs, determinism, incremental rebuilds."""
+
+import csv
+import hashlib
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import SNAKEMAKE, copy_repository, snakemake
+
+pytestmark = pytest.mark.build
+
+DETERMINISTIC = ["results/report/review.html", "results/report/review.pdf", "results/tables", "results/figures",
+                 "results/clean"]
+
+
+def digests(root: Path) -> dict[str, str]:
+    files = []
+    for name in DETERMINISTIC:
+        path = root / name
+        files += sorted(path.rglob("*")) if path.is_dir() else [path]
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in files if p.is_file()}
+
+
+def planned_jobs(workdir: Path) -> list[str]:
+    """Rules a dry run would execute (empty when everything is up to date)."""
+    result = snakemake(workdir, "--dry-run", "--quiet", "rules")
+    return re.findall(r"^(\w+)\s+\d+$", result.stdout, flags=re.M)
+
+
+def test_build_produces_review_html_pdf_and_manifest(built_repo):
+    html = built_repo / "results/report/review.html"
+    pdf = built_repo / "results/report/review.pdf"
+    assert html.stat().st_size > 10_000
+    assert pdf.read_bytes().startswith(b"%PDF")
+    manifest = json.loads((built_repo / "results/manifest.json").read_text())
+    assert set(manifest) == {"git_commit", "inputs", "outputs", "tools"}
+    assert "data/efficacy.csv" in manifest["inputs"]
+    assert manifest["outputs"]["results/report/review.pdf"] == hashlib.sha256(pdf.read_bytes()).hexdigest()
+    assert {"snakemake", "pandas", "pandoc", "typst"} <= set(manifest["tools"])
+
+
+def test_outputs_stay_under_results(built_repo, tmp_path):
+    pristine = copy_repository(tmp_path / "pristine")
+    before = {p.relative_to(pristine) for p in pristine.rglob("*") if p.is_file()}
+    after = {p.relative_to(built_repo) for p in built_repo.rglob("*") if p.is_file()}
+    new = sorted(str(p) for p in after - before if p.parts[0] not in {"results", ".snakemake"} and "__pycache__" not in p.parts)
+    assert new == []
+
+
+def test_pdf_is_a4_with_page_numbers(built_repo):
+    from pypdf import PdfReader
+
+    reader = PdfReader(built_repo / "results/report/review.pdf")
+    width, height = (float(v) for v in reader.pages[0].mediabox.upper_right)
+    assert (round(width), round(height)) == (595, 842), "A4 is 595 x 842 pt"
+    assert len(reader.pages) >= 3
+    last_line = reader.pages[1].extract_text().strip().splitlines()[-1]
+    assert last_line.strip() == "2"
+
+
+def test_two_builds_from_scratch_are_byte_identical(built_repo, tmp_path):
+    second = copy_repository(tmp_path / "second")
+    snakemake(second)
+    first_digests, second_digests = digests(built_repo), digests(second)
+    assert len(first_digests) > 10
+    differing = sorted(k for k in first_digests if first_digests[k] != second_digests.get(k))
+    assert differing == []
+
+
+def test_no_op_rerun_plans_nothing(built_repo):
+    assert planned_jobs(built_repo) == []
+
+
+def test_editing_one_curated_row_reruns_only_what_depends_on_it(built_repo, tmp_path):
+    workdir = copy_repository(tmp_path / "incremental")
+    snakemake(workdir)
+    path = workdir / "data/safety.csv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    rows[0]["note"] = (rows[0]["note"] + " Re-checked.").strip()
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    jobs = planned_jobs(workdir)
+    assert "clean_table" in jobs and "render_review" in jobs
+    dry = snakemake(workdir, "--dry-run").stdout
+    outputs = re.findall(r"^\s+output: (.+)$", dry, flags=re.M)
+    clean_outputs = {o for line in outputs for o in line.split(", ") if o.startswith("results/clean/")}
+    assert clean_outputs == {"results/clean/safety.csv"}
+    table_outputs = {o for line in outputs for o in line.split(", ") if o.startswith("results/tables/")}
+    assert "results/tables/marker_changes.csv" not in table_outputs  # computed from efficacy, not safety
+
+
+def test_snakemake_lint_is_clean(built_repo):
+    result = subprocess.run([SNAKEMAKE, "--lint"], cwd=built_repo, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_malformed_curated_file_stops_the_build_before_analysis(tmp_path):
+    workdir = copy_repository(tmp_path / "broken")
+    path = workdir / "data/efficacy.csv"
+    text = path.read_text(encoding="utf-8").splitlines()
+    header = text[0].split(",")
+    fields = next(csv.reader([text[1]]))
+    fields[header.index("outcome")] = "acr_pedi_35"
+    import io
+
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="").writerow(fields)
+    text[1] = buffer.getvalue()
+    path.write_text("\n".join(text) + "\n", encoding="utf-8")
+    before = path.read_bytes()
+    result = snakemake(workdir, check=False)
+    assert result.returncode != 0
+    assert "data/efficacy.csv, line 2, column 'outcome': value 'acr_pedi_35'" in result.stderr + result.stdout
+    assert not (workdir / "results/tables").exists()
+    assert path.read_bytes() == before
