@@ -33,6 +33,17 @@ ANALYSIS_TABLES = {
     "study_characteristics": ["studies", "arms"],
     "response_proportions": ["studies", "arms", "efficacy"],
     "marker_changes": ["studies", "efficacy"],
+    "rct_response": ["studies", "arms", "efficacy"],
+    "indirect_comparisons": ["studies", "arms", "efficacy"],
+    "pooled_versus_placebo": ["studies", "arms", "efficacy"],
+    "pooled_proportions": ["studies", "arms", "efficacy"],
+    "glucocorticoid_sparing": ["studies", "arms", "efficacy"],
+    "safety_rates": ["studies", "arms", "safety"],
+    "safety_events": ["studies", "arms", "safety"],
+    "published_comparison": ["studies", "arms", "efficacy", "meta_estimates"],
+    "sensitivity_without_rilonacept": ["studies", "arms", "efficacy"],
+    "sensitivity_without_withdrawal": ["studies", "arms", "efficacy"],
+    "sensitivity_refractory_only": ["studies", "arms", "efficacy"],
 }
 
 # Figures and the analysis tables each one draws.
@@ -40,6 +51,8 @@ FIGURES = {
     "evidence_map": ["study_characteristics"],
     "response_forest": ["response_proportions"],
     "marker_changes": ["marker_changes"],
+    "rct_forest": ["rct_response", "indirect_comparisons", "pooled_versus_placebo", "study_characteristics"],
+    "safety_rates": ["safety_rates"],
 }
 
 

@@ -74,10 +74,303 @@ def marker_changes(studies: pd.DataFrame, efficacy: pd.DataFrame) -> pd.DataFram
     return table.assign(_order=order).sort_values(["study_id", "outcome", "_order"])[columns].reset_index(drop=True)
 
 
+NON_RANDOMISED = ["open_label_extension", "single_arm_trial", "prospective_cohort", "retrospective_cohort", "registry",
+                  "post_marketing_surveillance", "case_series", "case_report"]
+# For "response (study definition)", one row per cohort arm: the first outcome of this list that it reports.
+RESPONSE_PREFERENCE = ["investigator_defined_response", "complete_response", "jia_acr30_no_fever", "adapted_acr_pedi_30",
+                       "acr_pedi_30", "remission", "clinically_inactive_disease"]
+SAFETY_EVENTS = ["macrophage_activation_syndrome", "serious_infection", "serious_adverse_event"]
+RCT_RESPONSE_COLUMNS = ["study_id", "drug", "target", "endpoint", "timepoint", "events_active", "n_active",
+                        "events_placebo", "n_placebo", "odds_ratio", "or_ci_lower", "or_ci_upper", "risk_ratio",
+                        "rr_ci_lower", "rr_ci_upper"]
+INDIRECT_COLUMNS = ["comparison", "method", "odds_ratio", "ci_lower", "ci_upper", "k_trials", "note"]
+TOCILIZUMAB = "tocilizumab"
+
+
+def rct_comparisons(studies: pd.DataFrame, arms: pd.DataFrame, efficacy: pd.DataFrame) -> pd.DataFrame:
+    """Every placebo-controlled responder comparison marked in the curated data, with OR and RR (95% CI).
+
+    Rows of one comparison share study, outcome, timepoint and ``placebo_comparison``; there must be
+    exactly one active and one placebo arm among them. Zero cells get the 0.5 continuity correction
+    (``continuity_corrected``). Ratios are active versus placebo; above 1 favours the active drug.
+    """
+    marked = efficacy[efficacy["placebo_comparison"].notna()].merge(
+        arms[["study_id", "arm_id", "drug", "target", "role"]], on=["study_id", "arm_id"])
+    records = []
+    for (study_id, outcome, timepoint, kind), group in marked.groupby(
+            ["study_id", "outcome", "timepoint", "placebo_comparison"], sort=True):
+        active, placebo = group[group["role"] == "active"], group[group["role"] == "placebo"]
+        if len(active) != 1 or len(placebo) != 1:
+            raise ValueError(f"{study_id} {outcome} {timepoint}: a placebo comparison needs exactly one active and "
+                             f"one placebo arm, found {len(active)} and {len(placebo)}")
+        a, p = active.iloc[0], placebo.iloc[0]
+        counts = (int(a["events"]), int(a["denominator"]), int(p["events"]), int(p["denominator"]))
+        odds, risk = synthesis.odds_ratio(*counts), synthesis.risk_ratio(*counts)
+        records.append({
+            "study_id": study_id, "drug": a["drug"], "target": a["target"], "endpoint": outcome,
+            "endpoint_as_reported": a["outcome_as_reported"], "timepoint": timepoint, "comparison_kind": kind,
+            "events_active": counts[0], "n_active": counts[1], "events_placebo": counts[2], "n_placebo": counts[3],
+            "odds_ratio": odds.estimate, "or_ci_lower": odds.ci_lower, "or_ci_upper": odds.ci_upper,
+            "log_odds_ratio": odds.log_estimate, "se_log_odds_ratio": odds.se_log,
+            "risk_ratio": risk.estimate, "rr_ci_lower": risk.ci_lower, "rr_ci_upper": risk.ci_upper,
+            "continuity_corrected": odds.continuity_correction_applied,
+        })
+    table = pd.DataFrame(records)
+    return table.merge(studies[STUDY_COLUMNS], on="study_id").sort_values(["target", "drug", "year", "study_id"],
+                                                                          ascending=[False, True, True, True])
+
+
+def rct_response(studies: pd.DataFrame, arms: pd.DataFrame, efficacy: pd.DataFrame) -> pd.DataFrame:
+    """One row per placebo-controlled comparison (the published column set of ``rct_response.csv``)."""
+    return rct_comparisons(studies, arms, efficacy)[RCT_RESPONSE_COLUMNS].reset_index(drop=True)
+
+
+def _pool(comparisons: pd.DataFrame) -> synthesis.PooledRatio:
+    return synthesis.random_effects_pool(comparisons["log_odds_ratio"].tolist(),
+                                         comparisons["se_log_odds_ratio"].tolist(), method="dl")
+
+
+def _heterogeneity(pooled: synthesis.PooledRatio) -> str:
+    if pooled.k < 2:
+        return "single trial, no heterogeneity to estimate"
+    return (f"heterogeneity among the {pooled.k} trials: tau\u00b2 {pooled.tau2:.3f}, I\u00b2 {pooled.i2_percent:.0f}%, "
+            f"Q {pooled.q:.2f} on {pooled.q_df} df (p {pooled.q_p_value:.3f})")
+
+
+def indirect_comparisons(comparisons: pd.DataFrame) -> pd.DataFrame:
+    """Bucher adjusted indirect comparisons of tocilizumab with each IL-1 agent and with IL-1 blockade as a class.
+
+    Placebo is the common comparator. Where a drug (or the class) has several trials, their log odds ratios
+    are pooled first by DerSimonian-Laird random effects; the pooled estimate's standard error enters the
+    Bucher difference. Odds ratios above 1 favour tocilizumab.
+    """
+    tocilizumab = comparisons[comparisons["drug"] == TOCILIZUMAB]
+    il1 = comparisons[comparisons["target"] == "IL-1"]
+    if tocilizumab.empty or il1.empty:
+        return pd.DataFrame(columns=INDIRECT_COLUMNS)
+    reference = _pool(tocilizumab)
+    rows = []
+    groups = [(drug, group) for drug, group in il1.groupby("drug", sort=True)] + [("IL-1 blockade (all agents)", il1)]
+    for name, group in groups:
+        pooled = _pool(group)
+        indirect = synthesis.bucher_indirect(reference.log_estimate, reference.se_log, pooled.log_estimate, pooled.se_log)
+        pooling = ("" if len(group) == 1 else f"{name} trials pooled by DerSimonian-Laird random effects first; ")
+        endpoints = ", ".join(sorted(set(group["endpoint"]) | set(tocilizumab["endpoint"])))
+        rows.append({
+            "comparison": f"tocilizumab vs {name}", "method": "Bucher adjusted indirect comparison, common comparator placebo",
+            "odds_ratio": indirect.estimate, "ci_lower": indirect.ci_lower, "ci_upper": indirect.ci_upper,
+            "k_trials": len(tocilizumab) + len(group),
+            "note": f"{pooling}{_heterogeneity(pooled)}; endpoints compared: {endpoints}",
+        })
+    return pd.DataFrame(rows, columns=INDIRECT_COLUMNS)
+
+
+def pooled_versus_placebo(comparisons: pd.DataFrame) -> pd.DataFrame:
+    """Each drug and each class against placebo: random-effects pooled odds ratio with heterogeneity."""
+    rows = []
+    for level, key in (("drug", "drug"), ("target", "target")):
+        for name, group in comparisons.groupby(key, sort=True):
+            pooled = _pool(group)
+            rows.append({"level": level, "group": name, "k_trials": pooled.k, "odds_ratio": pooled.estimate,
+                         "ci_lower": pooled.ci_lower, "ci_upper": pooled.ci_upper, "tau2": pooled.tau2,
+                         "i2_percent": pooled.i2_percent, "q": pooled.q, "q_p_value": pooled.q_p_value,
+                         "pi_lower": pooled.pi_lower, "pi_upper": pooled.pi_upper, "note": pooled.notes})
+    return pd.DataFrame(rows)
+
+
+def _sensitivity(comparisons: pd.DataFrame, analyses: dict[str, pd.Series]) -> pd.DataFrame:
+    rows = []
+    for analysis, keep in analyses.items():
+        table = indirect_comparisons(comparisons[keep])
+        table = table[table["comparison"].str.endswith("IL-1 blockade (all agents)")]
+        if table.empty:
+            subset = comparisons[keep]
+            missing = "tocilizumab" if subset[subset["drug"] == TOCILIZUMAB].empty else "IL-1"
+            rows.append({"analysis": analysis, "comparison": "tocilizumab vs IL-1 blockade (all agents)",
+                         "method": "Bucher adjusted indirect comparison, common comparator placebo",
+                         "k_trials": len(subset), "note": f"not estimable: no {missing} trial in this subset"})
+        else:
+            rows.append({"analysis": analysis, **table.iloc[0].to_dict()})
+    return pd.DataFrame(rows, columns=["analysis"] + INDIRECT_COLUMNS)
+
+
+def sensitivity_without_rilonacept(studies, arms, efficacy) -> pd.DataFrame:
+    """IL-6 versus IL-1 blockade with and without the rilonacept trials (rilonacept is not marketed for sJIA)."""
+    comparisons = rct_comparisons(studies, arms, efficacy)
+    return _sensitivity(comparisons, {"all IL-1 trials": comparisons["drug"].notna(),
+                                      "excluding rilonacept": comparisons["drug"] != "rilonacept"})
+
+
+def sensitivity_without_withdrawal(studies, arms, efficacy) -> pd.DataFrame:
+    """IL-6 versus IL-1 blockade with and without randomised-withdrawal comparisons."""
+    comparisons = rct_comparisons(studies, arms, efficacy)
+    return _sensitivity(comparisons, {"all comparisons": comparisons["drug"].notna(),
+                                      "excluding withdrawal designs": comparisons["comparison_kind"] != "withdrawal"})
+
+
+def sensitivity_refractory_only(studies, arms, efficacy) -> pd.DataFrame:
+    """IL-6 versus IL-1 blockade in all trials and in trials whose population the source calls refractory."""
+    comparisons = rct_comparisons(studies, arms, efficacy)
+    return _sensitivity(comparisons, {"all trials": comparisons["drug"].notna(),
+                                      "refractory populations only": comparisons["treatment_line"] == "refractory"})
+
+
+def _cohort_arms(studies, arms, efficacy) -> pd.DataFrame:
+    rows = efficacy[efficacy["events"].notna() & efficacy["denominator"].notna()]
+    rows = rows.merge(arms[["study_id", "arm_id", "drug", "target", "role"]], on=["study_id", "arm_id"])
+    rows = rows.merge(studies[STUDY_COLUMNS], on="study_id")
+    return rows[rows["design"].isin(NON_RANDOMISED) & rows["target"].isin(["IL-6", "IL-1"])]
+
+
+def pooled_proportions(studies: pd.DataFrame, arms: pd.DataFrame, efficacy: pd.DataFrame) -> pd.DataFrame:
+    """Random-effects pooled proportions (logit scale, Hartung-Knapp) by target in non-randomised cohorts.
+
+    Two outcome families, one row per cohort arm each: clinically inactive disease (the latest timepoint
+    reported) and response by the study's own definition (the first of ``RESPONSE_PREFERENCE`` reported).
+    Subsets: refractory cohorts, first-line cohorts, and all cohorts. Nothing is pooled from fewer than two
+    cohorts, and the prediction interval needs three; the ``note`` says so.
+    """
+    cohorts = _cohort_arms(studies, arms, efficacy).copy()
+    cohorts["weeks"] = cohorts["timepoint"].map(lambda t: clean_weeks(t))
+    families = {}
+    inactive = cohorts[cohorts["outcome"] == "clinically_inactive_disease"].sort_values("weeks", na_position="first")
+    families["clinically inactive disease"] = inactive.groupby(["study_id", "arm_id"]).tail(1)
+    ranked = cohorts[cohorts["outcome"].isin(RESPONSE_PREFERENCE)].copy()
+    ranked["rank"] = ranked["outcome"].map(RESPONSE_PREFERENCE.index)
+    families["response (study definition)"] = ranked.sort_values(["rank", "weeks"]).groupby(["study_id", "arm_id"]).head(1)
+    subsets = {"refractory": ["refractory"], "first line": ["first_line"],
+               "all cohorts": ["refractory", "first_line", "mixed", "not_reported"]}
+    rows = []
+    for family, table in families.items():
+        for subset, lines in subsets.items():
+            for target in ("IL-6", "IL-1"):
+                part = table[table["treatment_line"].isin(lines) & (table["target"] == target)]
+                row = {"outcome_family": family, "subset": subset, "target": target, "k_cohorts": len(part),
+                       "patients": int(part["denominator"].sum()), "studies": ";".join(sorted(set(part["study_id"])))}
+                if len(part) >= 2:
+                    pooled = synthesis.pooled_proportion_logit(part["events"].astype(int).tolist(),
+                                                               part["denominator"].astype(int).tolist(),
+                                                               method="dl", hartung_knapp=True)
+                    row.update(proportion=pooled.proportion, ci_lower=pooled.ci_lower, ci_upper=pooled.ci_upper,
+                               pi_lower=pooled.pi_lower, pi_upper=pooled.pi_upper, tau2=pooled.tau2,
+                               i2_percent=pooled.i2_percent,
+                               note=("prediction interval needs at least 3 cohorts" if len(part) < 3 else ""))
+                elif len(part) == 1:
+                    single = synthesis.proportion_interval(int(part["events"].iloc[0]), int(part["denominator"].iloc[0]))
+                    row.update(proportion=single.proportion, ci_lower=single.ci_lower, ci_upper=single.ci_upper,
+                               note="one cohort: its own proportion with Wilson interval, nothing pooled")
+                else:
+                    row.update(note="no cohort reports this outcome with responders and a denominator")
+                rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def clean_weeks(timepoint: str) -> float:
+    """Weeks for a timepoint (delegates to the cleaning step's definition)."""
+    import clean
+
+    return clean.timepoint_in_weeks(timepoint)
+
+
+def glucocorticoid_sparing(studies: pd.DataFrame, arms: pd.DataFrame, efficacy: pd.DataFrame) -> pd.DataFrame:
+    """Glucocorticoid discontinuation or tapering as reported, with Wilson intervals where counts are given."""
+    rows = efficacy[efficacy["outcome"].isin(["glucocorticoid_discontinued", "glucocorticoid_tapered_or_discontinued"])]
+    table = rows.merge(arms[["study_id", "arm_id", "drug", "target"]], on=["study_id", "arm_id"]).merge(
+        studies[STUDY_COLUMNS], on="study_id")
+    has_counts = table["events"].notna() & table["denominator"].notna()
+    intervals = [synthesis.proportion_interval(int(e), int(n)) if ok else None
+                 for e, n, ok in zip(table["events"].fillna(0), table["denominator"].fillna(1), has_counts)]
+    table["proportion"] = [i.proportion if i else p / 100 for i, p in zip(intervals, table["percent_value"])]
+    table["ci_lower"] = [i.ci_lower if i else np.nan for i in intervals]
+    table["ci_upper"] = [i.ci_upper if i else np.nan for i in intervals]
+    columns = STUDY_COLUMNS + ["arm_id", "drug", "target", "outcome", "outcome_as_reported", "timepoint", "events",
+                               "denominator", "percent", "proportion", "ci_lower", "ci_upper"]
+    return table[columns].sort_values(["target", "year", "study_id"]).reset_index(drop=True)
+
+
+def safety_rates(studies: pd.DataFrame, arms: pd.DataFrame, safety: pd.DataFrame) -> pd.DataFrame:
+    """MAS, serious infections and serious adverse events per 100 patient-years as the sources report them."""
+    rows = safety[safety["event"].isin(SAFETY_EVENTS) & safety["rate_per_100py_value"].notna()]
+    table = rows.merge(arms[["study_id", "arm_id", "drug", "target"]], on=["study_id", "arm_id"]).merge(
+        studies[STUDY_COLUMNS], on="study_id")
+    table = table.rename(columns={"rate_per_100py_value": "rate_per_100py_reported",
+                                  "rate_ci_lower_value": "rate_ci_lower", "rate_ci_upper_value": "rate_ci_upper"})
+    columns = STUDY_COLUMNS + ["arm_id", "drug", "target", "event", "event_as_reported", "count", "count_unit",
+                               "rate_per_100py_reported", "rate_ci_lower", "rate_ci_upper"]
+    return table[columns].sort_values(["event", "target", "drug", "study_id"]).reset_index(drop=True)
+
+
+def safety_events(studies: pd.DataFrame, arms: pd.DataFrame, safety: pd.DataFrame) -> pd.DataFrame:
+    """Every MAS, serious infection, serious adverse event and death count as reported, by study arm."""
+    rows = safety[safety["event"].isin(SAFETY_EVENTS + ["death"])]
+    table = rows.merge(arms[["study_id", "arm_id", "drug", "target"]], on=["study_id", "arm_id"]).merge(
+        studies[STUDY_COLUMNS], on="study_id")
+    columns = STUDY_COLUMNS + ["arm_id", "drug", "target", "event", "event_as_reported", "timepoint", "count",
+                               "count_unit", "denominator", "percent", "rate_per_100py"]
+    return table[columns].sort_values(["event", "target", "study_id"]).reset_index(drop=True)
+
+
+CLASS_NAMES = {"IL-1 inhibitors": "IL-1", "IL-6 inhibitors": "IL-6", "IL-6Ri": "IL-6"}
+
+
+def published_comparison(studies, arms, efficacy, meta_estimates) -> pd.DataFrame:
+    """Published meta-analytic odds ratios beside this review's estimate of the same contrast.
+
+    This review's estimate: a drug (or class) versus placebo is the random-effects pool of its trials; a
+    drug versus another drug is the Bucher indirect comparison through placebo. The outcome definitions of
+    the published analyses (e.g. ACR50) can differ from the trials' responder end points used here.
+    """
+    comparisons = rct_comparisons(studies, arms, efficacy)
+    published = meta_estimates[meta_estimates["measure"] == "odds_ratio"].merge(
+        studies[["study_id", "study_label"]], on="study_id")
+
+    def subset(name: str) -> pd.DataFrame:
+        name = CLASS_NAMES.get(name, name)
+        return comparisons[(comparisons["drug"] == name) | (comparisons["target"] == name)]
+
+    rows = []
+    for record in published.itertuples():
+        ours = {"estimate": np.nan, "ci_lower": np.nan, "ci_upper": np.nan, "k": 0}
+        treated, comparator = subset(record.treatment), record.comparator
+        if not treated.empty and comparator == "placebo":
+            pooled = _pool(treated)
+            ours = {"estimate": pooled.estimate, "ci_lower": pooled.ci_lower, "ci_upper": pooled.ci_upper, "k": pooled.k}
+        elif not treated.empty and isinstance(comparator, str) and not subset(comparator).empty:
+            a, b = _pool(treated), _pool(subset(comparator))
+            indirect = synthesis.bucher_indirect(a.log_estimate, a.se_log, b.log_estimate, b.se_log)
+            ours = {"estimate": indirect.estimate, "ci_lower": indirect.ci_lower, "ci_upper": indirect.ci_upper,
+                    "k": a.k + b.k}
+        rows.append({"comparison": record.comparison, "published_in": record.study_id, "published_label": record.study_label,
+                     "outcome_as_reported": record.outcome_as_reported, "published_or": record.estimate_value,
+                     "published_ci_lower": record.ci_lower_value, "published_ci_upper": record.ci_upper_value,
+                     "published_interval": record.interval, "this_review_or": ours["estimate"],
+                     "this_review_ci_lower": ours["ci_lower"], "this_review_ci_upper": ours["ci_upper"],
+                     "this_review_k_trials": ours["k"]})
+    return pd.DataFrame(rows)
+
+
+def _from_comparisons(function):
+    def table(studies, arms, efficacy):
+        return function(rct_comparisons(studies, arms, efficacy))
+    table.__doc__ = function.__doc__
+    return table
+
+
 TABLE_FUNCTIONS = {
     "study_characteristics": study_characteristics,
     "response_proportions": response_proportions,
     "marker_changes": marker_changes,
+    "rct_response": rct_response,
+    "indirect_comparisons": _from_comparisons(indirect_comparisons),
+    "pooled_versus_placebo": _from_comparisons(pooled_versus_placebo),
+    "pooled_proportions": pooled_proportions,
+    "glucocorticoid_sparing": glucocorticoid_sparing,
+    "safety_rates": safety_rates,
+    "safety_events": safety_events,
+    "published_comparison": published_comparison,
+    "sensitivity_without_rilonacept": sensitivity_without_rilonacept,
+    "sensitivity_without_withdrawal": sensitivity_without_withdrawal,
+    "sensitivity_refractory_only": sensitivity_refractory_only,
 }
 
 

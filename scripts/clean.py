@@ -75,8 +75,8 @@ def study_labels(bib_path: Path) -> pd.DataFrame:
     for entry in entries:
         authors = entry.get("author") or []
         first = authors[0] if authors else {}
-        name = first.get("family") or first.get("literal") or entry["id"]
-        year = (entry.get("issued", {}).get("date-parts") or [[""]])[0][0]
+        name = first.get("family") or first.get("literal") or "Anonymous"
+        year = (entry.get("issued", {}).get("date-parts") or [["n.d."]])[0][0]
         rows.append({"study_id": entry["id"], "study_label": f"{name} {year}".strip()})
     return pd.DataFrame(rows, columns=["study_id", "study_label"])
 

@@ -17,10 +17,7 @@ DESIGN_ORDER = [
 ]
 
 
-def readable(code: str) -> str:
-    """'randomised_controlled_trial' -> 'Randomised controlled trial'."""
-    text = str(code).replace("_", " ")
-    return text[:1].upper() + text[1:]
+from vocabulary import label, sentence as readable  # noqa: E402
 
 
 def evidence_map(characteristics: pd.DataFrame):
@@ -90,10 +87,82 @@ def marker_changes(markers: pd.DataFrame):
     return fig
 
 
+def _log_axis(ax, low=0.02, high=500):
+    ax.set_xscale("log")
+    ax.set_xlim(low, high)
+    ax.axvline(1, color="black", linewidth=0.8)
+    ax.xaxis.set_major_formatter(lambda value, _: f"{value:g}")
+
+
+def rct_forest(rct: pd.DataFrame, indirect: pd.DataFrame, pooled: pd.DataFrame, characteristics: pd.DataFrame):
+    """Odds ratios of the placebo-controlled trials by target, the pooled class estimates, and the indirect
+    IL-6 versus IL-1 comparison (log scale; above 1 favours the active drug, or tocilizumab)."""
+    labels = characteristics.set_index("study_id")["study_label"]
+    rct = rct.assign(label=[f"{labels.get(s, s)} ({d})" for s, d in zip(rct["study_id"], rct["drug"])],
+                     detail=[f"{label(e)}, {t}: {ea}/{na} vs {ep}/{np_}" for e, t, ea, na, ep, np_ in
+                             rct[["endpoint", "timepoint", "events_active", "n_active", "events_placebo",
+                                  "n_placebo"]].itertuples(index=False)])
+    classes = pooled[pooled["level"] == "target"].set_index("group")
+    rows = []
+    for target in ("IL-6", "IL-1"):
+        for r in rct[rct["target"] == target].itertuples():
+            rows.append((r.label, r.odds_ratio, r.or_ci_lower, r.or_ci_upper, target, "trial", r.detail))
+        if target in classes.index and classes.loc[target, "k_trials"] > 1:
+            c = classes.loc[target]
+            rows.append((f"{target} trials pooled", c.odds_ratio, c.ci_lower, c.ci_upper, target, "pooled",
+                         f"random effects (DerSimonian-Laird), k = {int(c.k_trials)}"))
+    overall = indirect[indirect["comparison"].str.endswith("IL-1 blockade (all agents)")]
+    for r in overall.itertuples():
+        rows.append(("Tocilizumab vs IL-1 blockade", r.odds_ratio, r.ci_lower, r.ci_upper, "IL-6 and IL-1",
+                     "indirect", f"indirect (Bucher), k = {int(r.k_trials)}"))
+    fig = figure(height_in=0.34 * len(rows) + 1.3)
+    ax = fig.add_subplot()
+    for y, (label, estimate, low, high, target, kind, _) in enumerate(rows):
+        colour = TARGET_COLOURS.get(target, "#555555")
+        marker = {"trial": "s", "pooled": "D", "indirect": "D"}[kind]
+        ax.errorbar(estimate, y, xerr=[[estimate - low], [high - estimate]], fmt=marker, color=colour, capsize=2,
+                    markersize=7 if kind != "trial" else 5, markerfacecolor="white" if kind == "indirect" else colour)
+    ax.set_yticks(range(len(rows)), [r[0] for r in rows])
+    ax.invert_yaxis()
+    _log_axis(ax)
+    details = ax.twinx()
+    details.set_ylim(ax.get_ylim())
+    details.set_yticks(range(len(rows)), [r[6] for r in rows], fontsize=7)
+    details.grid(False)
+    ax.set_xlabel("Odds ratio of response (95% CI, log scale); > 1 favours the active drug")
+    return fig
+
+
+def safety_rates(rates: pd.DataFrame):
+    """MAS, serious infections and serious adverse events per 100 patient-years as reported, by study and agent."""
+    events = [e for e in ("macrophage_activation_syndrome", "serious_infection", "serious_adverse_event")
+              if e in set(rates["event"])]
+    fig = figure(height_in=0.3 * len(rates) + 0.9 * len(events) + 0.8)
+    axes = fig.subplots(len(events), 1, squeeze=False, sharex=True,
+                        height_ratios=[max(1, (rates["event"] == e).sum()) for e in events]).ravel()
+    for ax, event in zip(axes, events):
+        part = rates[rates["event"] == event].sort_values(["target", "drug"]).reset_index(drop=True)
+        for y, r in part.iterrows():
+            colour = TARGET_COLOURS.get(r["target"], "#555555")
+            has_ci = pd.notna(r["rate_ci_lower"]) and pd.notna(r["rate_ci_upper"])
+            ax.errorbar(r["rate_per_100py_reported"], y, xerr=[[r["rate_per_100py_reported"] - r["rate_ci_lower"]],
+                        [r["rate_ci_upper"] - r["rate_per_100py_reported"]]] if has_ci else None,
+                        fmt=TARGET_MARKERS.get(r["target"], "o"), color=colour, capsize=2)
+        ax.set_yticks(range(len(part)), [f"{r.study_label} ({readable(r.drug)})" for r in part.itertuples()])
+        ax.invert_yaxis()
+        ax.set_title({"macrophage_activation_syndrome": "Macrophage activation syndrome",
+                      "serious_infection": "Serious infections", "serious_adverse_event": "Serious adverse events"}[event],
+                     loc="left")
+    axes[-1].set_xlabel("Events per 100 patient-years, as reported (95% CI where reported)")
+    return fig
+
+
 FIGURE_FUNCTIONS = {
     "evidence_map": evidence_map,
     "response_forest": response_forest,
     "marker_changes": marker_changes,
+    "rct_forest": rct_forest,
+    "safety_rates": safety_rates,
 }
 
 

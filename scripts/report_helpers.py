@@ -50,10 +50,7 @@ def interval(lower, upper, formatter=percent) -> str:
     return f"{formatter(lower)} to {formatter(upper)}"
 
 
-def readable(code) -> str:
-    """A vocabulary code as words: 'clinically_inactive_disease' -> 'Clinically inactive disease'."""
-    text = str(code).replace("_", " ")
-    return text[:1].upper() + text[1:]
+from vocabulary import label, sentence as readable  # noqa: E402,F401 - re-exported for the review
 
 
 def words_list(items) -> str:

@@ -191,9 +191,9 @@ def test_non_utf8_file_is_refused_with_its_line(curated):
 
 
 def test_validation_never_writes_into_data(curated):
-    before = {p.name: p.read_bytes() for p in (curated / "data").iterdir()}
+    before = {p.name: p.read_bytes() for p in (curated / "data").rglob("*") if p.is_file()}
     edit_cell(curated / "data" / "efficacy.csv", 2, "outcome", "bad")
     broken = (curated / "data" / "efficacy.csv").read_bytes()
     problems(curated)
-    after = {p.name: p.read_bytes() for p in (curated / "data").iterdir()}
+    after = {p.name: p.read_bytes() for p in (curated / "data").rglob("*") if p.is_file()}
     assert after == {**before, "efficacy.csv": broken}
