@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from figure_style import TARGET_COLOURS, TARGET_MARKERS, figure, save_svg
+from vocabulary import label, sentence as readable
 
 DESIGN_ORDER = [
     "randomised_controlled_trial", "randomised_withdrawal_trial", "randomised_open_label_trial",
@@ -17,7 +18,6 @@ DESIGN_ORDER = [
 ]
 
 
-from vocabulary import label, sentence as readable  # noqa: E402
 
 
 def evidence_map(characteristics: pd.DataFrame):
@@ -117,7 +117,7 @@ def rct_forest(rct: pd.DataFrame, indirect: pd.DataFrame, pooled: pd.DataFrame, 
                      "indirect", f"indirect (Bucher), k = {int(r.k_trials)}"))
     fig = figure(height_in=0.34 * len(rows) + 1.3)
     ax = fig.add_subplot()
-    for y, (label, estimate, low, high, target, kind, _) in enumerate(rows):
+    for y, (_, estimate, low, high, target, kind, _) in enumerate(rows):
         colour = TARGET_COLOURS.get(target, "#555555")
         marker = {"trial": "s", "pooled": "D", "indirect": "D"}[kind]
         ax.errorbar(estimate, y, xerr=[[estimate - low], [high - estimate]], fmt=marker, color=colour, capsize=2,

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from vocabulary import label, sentence as readable  # noqa: F401 - used by the review
+
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>$@~^&=:;'\"%/])")
 
 
@@ -50,7 +52,6 @@ def interval(lower, upper, formatter=percent) -> str:
     return f"{formatter(lower)} to {formatter(upper)}"
 
 
-from vocabulary import label, sentence as readable  # noqa: E402,F401 - re-exported for the review
 
 
 def words_list(items) -> str:
