@@ -33,22 +33,27 @@ def study_characteristics(studies: pd.DataFrame, arms: pd.DataFrame) -> pd.DataF
 
 
 def response_proportions(studies: pd.DataFrame, arms: pd.DataFrame, efficacy: pd.DataFrame) -> pd.DataFrame:
-    """Per-arm response proportions with Wilson 95% intervals, for every response outcome with a denominator.
+    """Per-arm response proportions for every response outcome, with Wilson 95% intervals where counts exist.
 
-    Only rows that report both responders and patients evaluated are used; a percentage without its
-    denominator is not turned back into a count.
+    A row with responders and patients evaluated gets its proportion and Wilson interval; a row that reports
+    only a percentage keeps that percentage (``proportion`` = percent / 100) with no interval and
+    ``interval_available`` False: a percentage without its denominator is never turned back into a count.
     """
-    rows = efficacy[efficacy["outcome"].isin(RESPONSE_OUTCOMES) & efficacy["events"].notna()
-                    & efficacy["denominator"].notna()]
+    rows = efficacy[efficacy["outcome"].isin(RESPONSE_OUTCOMES)
+                    & ((efficacy["events"].notna() & efficacy["denominator"].notna()) | efficacy["percent_value"].notna())]
     table = rows.merge(arms[["study_id", "arm_id", "drug", "target", "role"]], on=["study_id", "arm_id"])
     table = table.merge(studies[STUDY_COLUMNS], on="study_id")
     table = table.drop(columns="n_evaluated").rename(columns={"events": "responders", "denominator": "n_evaluated"})
-    intervals = [synthesis.proportion_interval(int(r), int(n)) for r, n in zip(table["responders"], table["n_evaluated"])]
-    table["proportion"] = [i.proportion for i in intervals]
-    table["ci_lower"] = [i.ci_lower for i in intervals]
-    table["ci_upper"] = [i.ci_upper for i in intervals]
+    table["interval_available"] = table["responders"].notna() & table["n_evaluated"].notna()
+    intervals = [synthesis.proportion_interval(int(r), int(n)) if ok else None
+                 for r, n, ok in zip(table["responders"].fillna(0), table["n_evaluated"].fillna(1),
+                                     table["interval_available"])]
+    table["proportion"] = [i.proportion if i else p / 100 for i, p in zip(intervals, table["percent_value"])]
+    table["ci_lower"] = [i.ci_lower if i else np.nan for i in intervals]
+    table["ci_upper"] = [i.ci_upper if i else np.nan for i in intervals]
     columns = STUDY_COLUMNS + ["arm_id", "drug", "target", "role", "outcome", "outcome_as_reported", "timepoint",
-                               "responders", "n_evaluated", "proportion", "ci_lower", "ci_upper"]
+                               "responders", "n_evaluated", "percent", "proportion", "ci_lower", "ci_upper",
+                               "interval_available"]
     return table[columns].sort_values(["target", "year", "study_id", "arm_id", "outcome"]).reset_index(drop=True)
 
 

@@ -78,7 +78,12 @@ def study_labels(bib_path: Path) -> pd.DataFrame:
         name = first.get("family") or first.get("literal") or "Anonymous"
         year = (entry.get("issued", {}).get("date-parts") or [["n.d."]])[0][0]
         rows.append({"study_id": entry["id"], "study_label": f"{name} {year}".strip()})
-    return pd.DataFrame(rows, columns=["study_id", "study_label"])
+    labels = pd.DataFrame(rows, columns=["study_id", "study_label"]).sort_values("study_id")
+    # Two studies with the same first author and year become 'Yokota 2003a' and 'Yokota 2003b'.
+    repeated = labels.groupby("study_label")["study_id"].transform("count") > 1
+    suffix = labels.groupby("study_label").cumcount().map(lambda i: "abcdefghijklmnopqrstuvwxyz"[i])
+    labels.loc[repeated, "study_label"] = labels.loc[repeated, "study_label"] + suffix[repeated]
+    return labels.reset_index(drop=True)
 
 
 def read_curated(path: Path) -> pd.DataFrame:

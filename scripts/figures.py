@@ -38,33 +38,55 @@ def evidence_map(characteristics: pd.DataFrame):
     return fig
 
 
+def shorten(text: str, limit: int = 45) -> str:
+    """The source's own outcome term, cut at a word boundary to fit a label."""
+    text = str(text)
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "\u2026"
+
+
+COHORT_LINES = {"refractory": "Refractory disease", "first_line": "First-line use"}
+
+
 def response_forest(proportions: pd.DataFrame):
-    """Response proportions with 95% intervals, one line per study arm, outcome and timepoint, by target."""
-    table = proportions.sort_values(["target", "treatment_line", "year", "study_id"]).reset_index(drop=True)
-    fig = figure(height_in=0.28 * len(table) + 1.2)
-    ax = fig.add_subplot()
-    positions = np.arange(len(table))
-    for target, group in table.groupby("target", sort=True):
-        index = group.index.to_numpy()
-        ax.errorbar(group["proportion"], positions[index],
-                    xerr=[group["proportion"] - group["ci_lower"], group["ci_upper"] - group["proportion"]],
-                    fmt=TARGET_MARKERS.get(target, "o"), color=TARGET_COLOURS.get(target, "#999999"),
-                    capsize=2, markersize=5, label=target)
-    labels = [f"{r.study_label} ({readable(r.drug)}), {readable(r.outcome)}, {r.timepoint}: {r.responders}/{r.n_evaluated}"
-              for r in table.itertuples()]
-    ax.set_yticks(positions, labels)
-    ax.invert_yaxis()
-    ax.set_xlim(0, 1)
-    ax.xaxis.set_major_formatter(lambda value, _: f"{value:.0%}")
-    ax.set_xlabel("Patients responding (95% Wilson interval)")
-    ax.legend(title="Target", loc="lower right", frameon=True)
+    """Response proportions in refractory and first-line cohorts (non-randomised studies), by target.
+
+    Filled markers with Wilson 95% intervals where responders and denominators are reported; hollow markers
+    for a percentage reported without its denominator (no interval can be computed).
+    """
+    table = proportions[proportions["treatment_line"].isin(COHORT_LINES) & proportions["target"].isin(["IL-6", "IL-1"])
+                        & ~proportions["design"].str.startswith("randomised")]
+    lines = [line for line in COHORT_LINES if line in set(table["treatment_line"])]
+    sizes = [max(1, (table["treatment_line"] == line).sum()) for line in lines]
+    fig = figure(height_in=0.24 * sum(sizes) + 0.5 * len(lines) + 1.0)
+    axes = fig.subplots(len(lines), 1, squeeze=False, sharex=True, height_ratios=sizes).ravel()
+    for ax, line in zip(axes, lines):
+        part = table[table["treatment_line"] == line].sort_values(["target", "year", "study_id"], ascending=[False, True, True])
+        part = part.reset_index(drop=True)
+        for y, r in part.iterrows():
+            colour = TARGET_COLOURS[r["target"]]
+            if r["interval_available"]:
+                ax.errorbar(r["proportion"], y, xerr=[[r["proportion"] - r["ci_lower"]], [r["ci_upper"] - r["proportion"]]],
+                            fmt=TARGET_MARKERS[r["target"]], color=colour, capsize=2, markersize=5)
+            else:
+                ax.plot(r["proportion"], y, TARGET_MARKERS[r["target"]], color=colour, markerfacecolor="white", markersize=5)
+        counts = [f"{int(r.responders)}/{int(r.n_evaluated)}" if r.interval_available else f"{r.percent:g}%"
+                  for r in part.itertuples()]
+        ax.set_yticks(range(len(part)), [f"{r.study_label} ({r.drug}), {shorten(r.outcome_as_reported)}, {r.timepoint}: {c}"
+                                         for r, c in zip(part.itertuples(), counts)], fontsize=7)
+        ax.invert_yaxis()
+        ax.set_title(COHORT_LINES[line], loc="left")
+    axes[-1].set_xlim(0, 1)
+    axes[-1].xaxis.set_major_formatter(lambda value, _: f"{value:.0%}")
+    axes[-1].set_xlabel("Patients with the outcome (filled: 95% Wilson interval; hollow: percentage without denominator)")
     return fig
 
 
 def marker_changes(markers: pd.DataFrame):
     """Central values of each marker over time (weeks), one panel per marker, one line per study arm."""
     table = markers[markers["timepoint_weeks"].notna()]
-    outcomes = sorted(table["outcome"].unique())
+    points = table.groupby("outcome")["timepoint_weeks"].nunique()
+    outcomes = sorted(points[points >= 2].index)  # a marker needs a baseline and a later value to show change
+    table = table[table["outcome"].isin(outcomes)]
     fig = figure(height_in=2.4 * int(np.ceil(len(outcomes) / 2)) + 0.3)
     axes = fig.subplots(int(np.ceil(len(outcomes) / 2)), 2, squeeze=False).ravel()
     for ax, outcome in zip(axes, outcomes):
@@ -77,7 +99,7 @@ def marker_changes(markers: pd.DataFrame):
                         marker="o", capsize=2, color=TARGET_COLOURS["IL-6"] if "tocilizumab" in arm else "#555555",
                         label=study)
         unit = panel["unit"].dropna().iloc[0] if panel["unit"].notna().any() else ""
-        ax.set_title(readable(outcome).replace("Das crp", "DAS-CRP").replace("Crp", "CRP").replace("Esr", "ESR"))
+        ax.set_title(label(outcome))
         ax.set_xlabel("Weeks from start")
         ax.set_ylabel(f"{panel['statistic'].dropna().iloc[0] if panel['statistic'].notna().any() else 'value'}"
                       + (f" ({unit})" if unit else ""))

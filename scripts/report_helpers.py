@@ -78,8 +78,8 @@ def markdown_table(table: pd.DataFrame, columns: dict[str, str], raw: tuple[str,
     # Pandoc sizes pipe-table columns by the dashes of the rule line: give each column a share that follows
     # its longest cell (within limits), so short codes stay narrow and descriptions get room.
     longest = [max([len(h)] + [len(r[i]) for r in body]) for i, h in enumerate(header)]
-    dashes = [min(max(n, 6), 60) for n in longest]
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("-" * d for d in dashes) + "|"]
+    dashes = [min(max(n, 12), 48) for n in longest]
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(":" + "-" * d for d in dashes) + "|"]
     lines += ["| " + " | ".join(cells) + " |" for cells in body]
     return "\n".join(lines)
 
@@ -114,3 +114,43 @@ def data_dictionary(datapackage: Path) -> pd.DataFrame:
                          "required": "yes" if constraints.get("required") else "",
                          "description": field.get("description", ""), "allowed": allowed})
     return pd.DataFrame(rows)
+
+
+def one(table: pd.DataFrame, **criteria) -> pd.Series:
+    """The single row of ``table`` matching every ``column=value``; a clear error if there is not exactly one.
+
+    The review states facts about named studies through this, so a change in the data that removes or
+    duplicates such a row stops the build instead of printing a wrong number.
+    """
+    mask = pd.Series(True, index=table.index)
+    for column, value in criteria.items():
+        mask &= table[column] == value
+    rows = table[mask]
+    if len(rows) != 1:
+        raise LookupError(f"expected exactly one row with {criteria}, found {len(rows)}")
+    return rows.iloc[0]
+
+
+def ratio(value, digits: int = 2) -> str:
+    """An odds or risk ratio with sensible precision: 18.1, 3.17, 0.82."""
+    if value is None or pd.isna(value):
+        return "\u2014"
+    value = float(value)
+    return f"{value:.1f}" if value >= 10 else f"{value:.{digits}f}"
+
+
+def ratio_ci(row, estimate="odds_ratio", lower="ci_lower", upper="ci_upper") -> str:
+    """'18.1 (95% CI 6.75 to 48.5)' from a row with estimate and interval columns."""
+    return f"{ratio(row[estimate])} (95% CI {ratio(row[lower])} to {ratio(row[upper])})"
+
+
+def count_of(events, total) -> str:
+    """'64 of 75 (85%)'."""
+    return f"{count(events)} of {count(total)} ({percent(float(events) / float(total))})"
+
+
+def reported_percent(value) -> str:
+    """A percentage stored as the source printed it, e.g. 64.0 -> '64%', 80.3 -> '80.3%'."""
+    if value is None or pd.isna(value):
+        return "\u2014"
+    return f"{float(value):g}%"
