@@ -154,3 +154,16 @@ def reported_percent(value) -> str:
     if value is None or pd.isna(value):
         return "\u2014"
     return f"{float(value):g}%"
+
+
+def effect_direction(lower, upper, better: str, worse: str, neutral: str) -> str:
+    """Words for what a ratio's 95% interval shows: ``better`` above 1, ``worse`` below 1, else ``neutral``.
+
+    Claims in the prose that depend on the data are phrased through this, so that adding a study can
+    change the words as well as the numbers.
+    """
+    if float(lower) > 1:
+        return better
+    if float(upper) < 1:
+        return worse
+    return neutral
