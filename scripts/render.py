@@ -338,7 +338,7 @@ def pandoc_arguments(metadata: dict, fmt: str, source_dir: Path) -> list[str]:
 
 def citation_keys_used(markdown: str) -> set[str]:
     """Bibliography keys cited as ``@key`` or ``[@key]`` (cross-reference labels excluded)."""
-    keys = set(re.findall(r"(?<![\w@])@([A-Za-z][\w:.#$%&+?<>~/-]*[\w])", markdown))
+    keys = set(re.findall(r"(?<![\w@\\])@([A-Za-z][\w:.#$%&+?<>~/-]*[\w])", markdown))  # not an escaped \@
     return {k for k in keys if not re.match(r"(fig|tbl|sec)-", k)}
 
 
