@@ -120,7 +120,10 @@ def rct_comparisons(studies: pd.DataFrame, arms: pd.DataFrame, efficacy: pd.Data
             "risk_ratio": risk.estimate, "rr_ci_lower": risk.ci_lower, "rr_ci_upper": risk.ci_upper,
             "continuity_corrected": odds.continuity_correction_applied,
         })
-    table = pd.DataFrame(records)
+    columns = ["study_id", "drug", "target", "endpoint", "endpoint_as_reported", "timepoint", "comparison_kind",
+               "events_active", "n_active", "events_placebo", "n_placebo", "odds_ratio", "or_ci_lower", "or_ci_upper",
+               "log_odds_ratio", "se_log_odds_ratio", "risk_ratio", "rr_ci_lower", "rr_ci_upper", "continuity_corrected"]
+    table = pd.DataFrame(records, columns=columns)
     return table.merge(studies[STUDY_COLUMNS], on="study_id").sort_values(["target", "drug", "year", "study_id"],
                                                                           ascending=[False, True, True, True])
 
@@ -137,8 +140,8 @@ def _pool(comparisons: pd.DataFrame) -> synthesis.PooledRatio:
 
 def _heterogeneity(pooled: synthesis.PooledRatio) -> str:
     if pooled.k < 2:
-        return "single trial, no heterogeneity to estimate"
-    return (f"heterogeneity among the {pooled.k} trials: tau\u00b2 {pooled.tau2:.3f}, I\u00b2 {pooled.i2_percent:.0f}%, "
+        return "single comparison, no heterogeneity to estimate"
+    return (f"heterogeneity among the {pooled.k} comparisons: tau\u00b2 {pooled.tau2:.3f}, I\u00b2 {pooled.i2_percent:.0f}%, "
             f"Q {pooled.q:.2f} on {pooled.q_df} df (p {pooled.q_p_value:.3f})")
 
 
@@ -159,7 +162,7 @@ def indirect_comparisons(comparisons: pd.DataFrame) -> pd.DataFrame:
     for name, group in groups:
         pooled = _pool(group)
         indirect = synthesis.bucher_indirect(reference.log_estimate, reference.se_log, pooled.log_estimate, pooled.se_log)
-        pooling = ("" if len(group) == 1 else f"{name} trials pooled by DerSimonian-Laird random effects first; ")
+        pooling = ("" if len(group) == 1 else f"{name} comparisons pooled by DerSimonian-Laird random effects first; ")
         endpoints = ", ".join(sorted(set(group["endpoint"]) | set(tocilizumab["endpoint"])))
         rows.append({
             "comparison": f"tocilizumab vs {name}", "method": "Bucher adjusted indirect comparison, common comparator placebo",
@@ -180,7 +183,8 @@ def pooled_versus_placebo(comparisons: pd.DataFrame) -> pd.DataFrame:
                          "ci_lower": pooled.ci_lower, "ci_upper": pooled.ci_upper, "tau2": pooled.tau2,
                          "i2_percent": pooled.i2_percent, "q": pooled.q, "q_p_value": pooled.q_p_value,
                          "pi_lower": pooled.pi_lower, "pi_upper": pooled.pi_upper, "note": pooled.notes})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["level", "group", "k_trials", "odds_ratio", "ci_lower", "ci_upper", "tau2",
+                                       "i2_percent", "q", "q_p_value", "pi_lower", "pi_upper", "note"])
 
 
 def _sensitivity(comparisons: pd.DataFrame, analyses: dict[str, pd.Series]) -> pd.DataFrame:
@@ -230,19 +234,22 @@ def _cohort_arms(studies, arms, efficacy) -> pd.DataFrame:
 def pooled_proportions(studies: pd.DataFrame, arms: pd.DataFrame, efficacy: pd.DataFrame) -> pd.DataFrame:
     """Random-effects pooled proportions (logit scale, Hartung-Knapp) by target in non-randomised cohorts.
 
-    Two outcome families, one row per cohort arm each: clinically inactive disease (the latest timepoint
-    reported) and response by the study's own definition (the first of ``RESPONSE_PREFERENCE`` reported).
+    Two outcome families, one row per cohort arm each: clinically inactive disease and response by the
+    study's own definition (the first outcome of ``RESPONSE_PREFERENCE`` the arm reports). Within a family an
+    arm contributes its latest timepoint; "final follow-up" and "not reported" count as later than any dated
+    timepoint, as they usually are.
     Subsets: refractory cohorts, first-line cohorts, and all cohorts. Nothing is pooled from fewer than two
     cohorts, and the prediction interval needs three; the ``note`` says so.
     """
     cohorts = _cohort_arms(studies, arms, efficacy).copy()
-    cohorts["weeks"] = cohorts["timepoint"].map(lambda t: clean_weeks(t))
+    cohorts["weeks"] = cohorts["timepoint"].map(clean_weeks).fillna(np.inf)  # undated = latest
     families = {}
-    inactive = cohorts[cohorts["outcome"] == "clinically_inactive_disease"].sort_values("weeks", na_position="first")
+    inactive = cohorts[cohorts["outcome"] == "clinically_inactive_disease"].sort_values(["weeks"], kind="stable")
     families["clinically inactive disease"] = inactive.groupby(["study_id", "arm_id"]).tail(1)
     ranked = cohorts[cohorts["outcome"].isin(RESPONSE_PREFERENCE)].copy()
     ranked["rank"] = ranked["outcome"].map(RESPONSE_PREFERENCE.index)
-    families["response (study definition)"] = ranked.sort_values(["rank", "weeks"]).groupby(["study_id", "arm_id"]).head(1)
+    ranked = ranked.sort_values(["rank", "weeks"], ascending=[True, False], kind="stable")
+    families["response (study definition)"] = ranked.groupby(["study_id", "arm_id"]).head(1)
     subsets = {"refractory": ["refractory"], "first line": ["first_line"],
                "all cohorts": ["refractory", "first_line", "mixed", "not_reported"]}
     rows = []

@@ -375,6 +375,7 @@ def typst_preamble() -> str:
         "#show figure.where(kind: table): set block(breakable: true)\n"
         "#set table(stroke: (x, y) => if y == 0 { (bottom: 0.7pt) } else { none })\n"
         "#show table: set text(size: 8pt)\n"
+        "#show table: set par(justify: false)\n"
         "#show link: set text(fill: rgb(\"#1f4e79\"))\n"
     )
 
