@@ -41,10 +41,10 @@ ANALYSIS_TABLES = {
     "safety_rates": ["studies", "arms", "safety"],
     "safety_events": ["studies", "arms", "safety"],
     "published_comparison": ["studies", "arms", "efficacy", "meta_estimates"],
-    "sensitivity_without_rilonacept": ["studies", "arms", "efficacy"],
-    "sensitivity_without_withdrawal": ["studies", "arms", "efficacy"],
-    "sensitivity_refractory_only": ["studies", "arms", "efficacy"],
 }
+
+# Sensitivity analyses of the IL-6 versus IL-1 indirect comparison, one job and one table each.
+SENSITIVITY_ANALYSES = ["without_rilonacept", "without_withdrawal", "refractory_only"]
 
 # Figures and the analysis tables each one draws.
 FIGURES = {

@@ -14,3 +14,18 @@ rule analysis_table:
         "../envs/pipeline.yaml"
     script:
         "../scripts/analyse.py"
+
+
+rule sensitivity_analysis:
+    input:
+        expand("results/clean/{table}.csv", table=["studies", "arms", "efficacy"]),
+    output:
+        "results/tables/sensitivity_{analysis}.csv",
+    log:
+        "results/logs/sensitivity_analysis/{analysis}.log",
+    wildcard_constraints:
+        analysis="|".join(SENSITIVITY_ANALYSES),
+    conda:
+        "../envs/pipeline.yaml"
+    script:
+        "../scripts/analyse.py"

@@ -14,6 +14,7 @@ rule render_review:
         datapackage="data/datapackage.json",
         clean=expand("results/clean/{table}.csv", table=CURATED_TABLES),
         tables=expand("results/tables/{name}.csv", name=ANALYSIS_TABLES),
+        sensitivity=expand("results/tables/sensitivity_{analysis}.csv", analysis=SENSITIVITY_ANALYSES),
         figures=expand("results/figures/{name}.svg", name=FIGURES),
     output:
         html="results/report/review.html",
@@ -34,6 +35,7 @@ rule build_manifest:
         curated=expand("data/{table}.csv", table=CURATED_TABLES) + ["data/datapackage.json", "report/references.bib"],
         outputs=expand("results/clean/{table}.csv", table=CURATED_TABLES)
         + expand("results/tables/{name}.csv", name=ANALYSIS_TABLES)
+        + expand("results/tables/sensitivity_{analysis}.csv", analysis=SENSITIVITY_ANALYSES)
         + expand("results/figures/{name}.svg", name=FIGURES)
         + ["results/report/review.html", "results/report/review.pdf"],
     output:

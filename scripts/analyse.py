@@ -390,8 +390,8 @@ def run_rule(smk) -> None:
     """Snakemake entry point: compute one analysis table from the clean tables it lists as inputs."""
     from pipeline_io import read_table, rule_logger, write_table
 
-    log = rule_logger(smk.log[0], "analysis_table")
-    name = smk.wildcards.name
+    log = rule_logger(smk.log[0], smk.rule)
+    name = smk.wildcards.get("name") or f"sensitivity_{smk.wildcards.analysis}"
     inputs = [read_table(path) for path in smk.input]
     table = TABLE_FUNCTIONS[name](*inputs)
     write_table(table, smk.output[0])
