@@ -10,11 +10,27 @@ STAMP := $(VENV)/.installed-from-lock
 # Phrase-in-source check: on when the source texts sit beside the repository (as in CI).
 SOURCES ?= $(wildcard ../shared/sources)
 CORES ?= all
+# Snakemake reads an empty `--config sources_dir=` as None, so the option is only passed when SOURCES is set.
+CONFIG := $(if $(SOURCES),--config sources_dir=$(SOURCES))
 
-.PHONY: report test lint dry-run bench lock clean
+.PHONY: report test lint dry-run bench lock clean verify update-reference unlock
 
+# --rerun-incomplete: a build killed mid-job (SIGKILL, power loss) leaves outputs Snakemake marks incomplete;
+# without the flag the next build refuses to start ("IncompleteFilesException"), with it they are rebuilt.
 report: $(STAMP)
-	$(BIN)/snakemake --cores $(CORES) --config sources_dir=$(SOURCES)
+	$(BIN)/snakemake --cores $(CORES) --rerun-incomplete $(CONFIG)
+
+# Rebuild from scratch in a temporary copy and compare tables, figures, HTML and PDF with reference/.
+verify: $(STAMP)
+	$(BIN)/python scripts/verify.py check --build --cores $(CORES) $(if $(SOURCES),--sources $(abspath $(SOURCES)))
+
+# After a deliberate change of outputs: rebuild from scratch and rewrite reference/ (then commit it).
+update-reference: $(STAMP)
+	$(BIN)/python scripts/verify.py update --build --cores $(CORES) $(if $(SOURCES),--sources $(abspath $(SOURCES)))
+
+# Only after a killed build ("Directory cannot be locked" while no other Snakemake runs here).
+unlock: $(STAMP)
+	$(BIN)/snakemake --unlock
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
@@ -23,7 +39,7 @@ lint: $(STAMP)
 	$(BIN)/snakemake --lint
 
 dry-run: $(STAMP)
-	$(BIN)/snakemake --dry-run --config sources_dir=$(SOURCES)
+	$(BIN)/snakemake --dry-run $(CONFIG)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/benchmark.py

@@ -305,8 +305,9 @@ def safety_rates(studies: pd.DataFrame, arms: pd.DataFrame, safety: pd.DataFrame
     rows = safety[safety["event"].isin(SAFETY_EVENTS) & safety["rate_per_100py_value"].notna()]
     table = rows.merge(arms[["study_id", "arm_id", "drug", "target"]], on=["study_id", "arm_id"]).merge(
         studies[STUDY_COLUMNS], on="study_id")
-    table = table.rename(columns={"rate_per_100py_value": "rate_per_100py_reported",
-                                  "rate_ci_lower_value": "rate_ci_lower", "rate_ci_upper_value": "rate_ci_upper"})
+    table = table.drop(columns=["rate_per_100py", "rate_ci_lower", "rate_ci_upper"]).rename(columns={
+        "rate_per_100py_value": "rate_per_100py_reported",
+        "rate_ci_lower_value": "rate_ci_lower", "rate_ci_upper_value": "rate_ci_upper"})
     columns = STUDY_COLUMNS + ["arm_id", "drug", "target", "event", "event_as_reported", "count", "count_unit",
                                "rate_per_100py_reported", "rate_ci_lower", "rate_ci_upper"]
     return table[columns].sort_values(["event", "target", "drug", "study_id"]).reset_index(drop=True)

@@ -45,7 +45,9 @@ class Problem:
             where += f", line {self.line}"
         if self.column:
             where += f", column '{self.column}'"
-        shown = "" if self.value is None else f": value '{self.value}'"
+        # Control characters would break the one-problem-per-line layout: show them escaped.
+        value = None if self.value is None else re.sub(r"[\x00-\x1f\x7f]", lambda m: repr(m[0])[1:-1], str(self.value))
+        shown = "" if value is None else f": value '{value}'"
         return f"{where}{shown} - expected {self.expected}"
 
 
@@ -76,6 +78,7 @@ def read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
     """Rows of a CSV file as (line number, row) pairs, keeping every value as the text stored."""
     with path.open(encoding="utf-8", newline="") as handle:
         reader = csv.DictReader(handle)
+        reader.fieldnames  # reads the header now, so that the first row is line 2, not 1 (found by test_fuzz.py)
         rows = []
         line = reader.line_num
         for row in reader:
@@ -134,6 +137,8 @@ def _frictionless_problems(report, datapackage: Path, data_dir: Path) -> list[Pr
         for error in task.errors:
             column = getattr(error, "field_name", None) or getattr(error, "label", None)
             value = getattr(error, "cell", None)
+            if value is None and error.type in {"constraint-error", "type-error", "missing-cell"}:
+                value = ""  # an empty cell, not the word None
             if error.type in {"foreign-key", "primary-key"}:
                 column = ", ".join(getattr(error, "field_names", []) or []) or None
                 value = ", ".join(str(v) for v in (getattr(error, "field_cells", []) or [])) or None
@@ -158,6 +163,25 @@ def denominator_problems(label: str, rows, numerator: str, denominator: str) -> 
             if int(row[numerator]) > int(row[denominator]):
                 problems.append(Problem(label, line, numerator, row[numerator],
                                         f"a count not above {denominator} ({row[denominator]})"))
+    return problems
+
+
+# How cleaning (pandas) reads an integer cell. Frictionless casts with Python's int(), which also accepts
+# '1_000', ' 3', '+3' and other scripts' digits ('٣', '３'), and any size; pandas refuses those (and anything
+# beyond 64 bits) with a traceback. Found by tests/test_fuzz.py.
+INTEGER_TEXT = re.compile(r"-?[0-9]{1,15}")
+
+
+def integer_text_problems(label: str, rows, columns: list[str]) -> list[Problem]:
+    """Integer cells must be plain ASCII digits (an optional minus, at most 15 digits), as cleaning reads them."""
+    problems = []
+    for line, row in rows:
+        for column in columns:
+            value = row.get(column, "")
+            if value and not INTEGER_TEXT.fullmatch(value):
+                problems.append(Problem(label, line, column, value,
+                                        "a whole number written with the digits 0-9 only (no spaces, signs, "
+                                        "separators or other scripts' digits; at most 15 digits)"))
     return problems
 
 
@@ -249,6 +273,8 @@ def find_problems(datapackage: Path, bib_path: Path | None = None, sources_dir: 
     study_sources = {row["study_id"]: row["source_file"] for _, row in rows["inclusion_log"]} if "inclusion_log" in rows else {}
     for name in checked:
         label = str(data_dir / resources[name]["path"])
+        integers = [f["name"] for f in resources[name]["schema"]["fields"] if f.get("type") == "integer"]
+        problems += integer_text_problems(label, rows[name], integers)
         if name in {"efficacy", "safety"}:
             numerator = "events" if name == "efficacy" else "count"
             problems += denominator_problems(label, rows[name], numerator, "denominator")

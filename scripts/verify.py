@@ -1,0 +1,345 @@
+"""Verify that a build from scratch reproduces the committed reference outputs byte for byte.
+
+``reference/manifest.json`` holds the sha256 of every analysis table (``results/tables/*.csv``), figure
+(``results/figures/*.svg``) and the review (``results/report/review.html``, ``review.pdf``) as the
+committed code and data produce them; ``reference/tables/*.csv`` keeps the tables' content, so that a
+difference can be told cell by cell (row key + column, old -> new), not just as two hashes.
+
+    python scripts/verify.py check  --build     # build from scratch in a temporary copy, compare  (make verify)
+    python scripts/verify.py update --build     # ... and rewrite the reference        (make update-reference)
+    python scripts/verify.py check  --results results   # compare an existing build instead
+
+Exit status of ``check``: 0 when everything matches, 1 when something differs (the differences are listed),
+2 when the build itself fails. The logic is in small pure functions (``compare_manifests``, ``diff_tables``)
+tested in ``tests/test_verify.py``.
+"""
+
+import argparse
+import csv
+import hashlib
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+REFERENCE = REPO / "reference"
+CHECKED = ["tables/*.csv", "figures/*.svg", "report/review.html", "report/review.pdf"]  # under results/
+MAX_CELLS_SHOWN = 40
+
+
+# --- manifests -------------------------------------------------------------------------------------------
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def manifest_of(results: Path) -> dict[str, str]:
+    """``{'results/tables/x.csv': sha256, ...}`` for the checked outputs under a ``results`` folder."""
+    results = Path(results)
+    files = {}
+    for pattern in CHECKED:
+        for path in sorted(results.glob(pattern)):
+            if path.is_file():
+                files[f"results/{path.relative_to(results).as_posix()}"] = sha256_bytes(path.read_bytes())
+    return files
+
+
+@dataclass(frozen=True)
+class Change:
+    """One checked output that differs from the reference: ``changed``, ``missing`` (not built) or ``new``."""
+
+    path: str
+    kind: str
+    old: str | None
+    new: str | None
+
+
+def compare_manifests(reference: dict[str, str], current: dict[str, str]) -> list[Change]:
+    """Outputs whose hash differs, that the reference has but the build lacks, or that only the build has."""
+    changes = []
+    for path in sorted(set(reference) | set(current)):
+        old, new = reference.get(path), current.get(path)
+        if old == new:
+            continue
+        kind = "missing" if new is None else "new" if old is None else "changed"
+        changes.append(Change(path, kind, old, new))
+    return changes
+
+
+# --- cell-level differences of CSV tables ----------------------------------------------------------------
+
+def read_csv_text(text: str) -> tuple[list[str], list[list[str]]]:
+    """Header (repeated names made unique as ``name (2)``) and rows, every cell as the text stored."""
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    if not rows:
+        return [], []
+    header, seen = [], {}
+    for name in rows[0]:
+        seen[name] = seen.get(name, 0) + 1
+        header.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+    width = len(header)
+    body = [(row + [""] * width)[:width] if len(row) != width else row for row in rows[1:]]
+    return header, body
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def key_columns(header: list[str], *tables: list[dict[str, str]]) -> list[str]:
+    """Columns that identify a row in every one of ``tables``: text columns (never results), in table order,
+    each taken only when it tells more rows apart (so ``study_label`` is skipped after ``study_id``)."""
+    text_columns = [c for c in header
+                    if not all(_is_number(row[c]) or row[c] == "" for table in tables for row in table)]
+    chosen: list[str] = []
+    distinct = [1 if table else 0 for table in tables]
+    for column in text_columns:
+        if all(d == len(table) for d, table in zip(distinct, tables)):
+            break
+        candidate = [len({tuple(row[c] for c in chosen + [column]) for row in table}) for table in tables]
+        if any(c > d for c, d in zip(candidate, distinct)):
+            chosen.append(column)
+            distinct = candidate
+    return chosen
+
+
+def _keyed(table: list[dict[str, str]], key: list[str]) -> dict[tuple, dict[str, str]]:
+    """Rows by key; a key that still repeats gets its occurrence number ('#2') so no row is lost."""
+    keyed, seen = {}, {}
+    for row in table:
+        base = tuple(row[c] for c in key)
+        seen[base] = seen.get(base, 0) + 1
+        keyed[base + ((f"#{seen[base]}",) if seen[base] > 1 else ())] = row
+    return keyed
+
+
+def _describe(key: list[str], value: tuple) -> str:
+    parts = [f"{c}={v}" for c, v in zip(key, value)]
+    parts += list(value[len(key):])  # occurrence number of a repeated key
+    return ", ".join(parts) if parts else "(single row)"
+
+
+def diff_tables(old_text: str, new_text: str) -> list[str]:
+    """What changed between two versions of a CSV table, one line per change, cells as
+    ``row (study_id=x, arm_id=y): column 'proportion': '0.5' -> '0.6'``. Empty when the tables are equal."""
+    old_header, old_rows = read_csv_text(old_text)
+    new_header, new_rows = read_csv_text(new_text)
+    lines = []
+    lines += [f"column removed: '{c}'" for c in old_header if c not in new_header]
+    lines += [f"column added: '{c}'" for c in new_header if c not in old_header]
+    common = [c for c in new_header if c in old_header]
+    if [c for c in old_header if c in common] != common:
+        lines.append(f"columns reordered: {old_header} -> {new_header}")
+    old_table = [dict(zip(old_header, row)) for row in old_rows]
+    new_table = [dict(zip(new_header, row)) for row in new_rows]
+    key = key_columns(common, old_table, new_table)
+    old_keyed, new_keyed = _keyed(old_table, key), _keyed(new_table, key)
+    cells = []
+    for value in old_keyed:
+        if value not in new_keyed:
+            lines.append(f"row removed: {_describe(key, value)}")
+            continue
+        for column in common:
+            before, after = old_keyed[value][column], new_keyed[value][column]
+            if before != after:
+                cells.append(f"row ({_describe(key, value)}): column '{column}': '{before}' -> '{after}'")
+    lines += [f"row added: {_describe(key, value)}" for value in new_keyed if value not in old_keyed]
+    lines += cells[:MAX_CELLS_SHOWN]
+    if len(cells) > MAX_CELLS_SHOWN:
+        lines.append(f"... and {len(cells) - MAX_CELLS_SHOWN} more changed cells")
+    if not lines and [k for k in old_keyed if k in new_keyed] != [k for k in new_keyed if k in old_keyed]:
+        lines.append("row order changed (same rows, same cells)")
+    if not lines and old_text != new_text:
+        lines.append("same cells, different bytes (quoting, line endings or number formatting)")
+    return lines
+
+
+def describe_changes(changes: list[Change], reference_dir: Path, results: Path) -> list[str]:
+    """Human-readable report: cell differences for CSV tables, path and old/new hash for everything else."""
+    lines = []
+    for change in changes:
+        if change.kind == "missing":
+            lines.append(f"{change.path}: in the reference but not built (reference sha256 {change.old})")
+            continue
+        if change.kind == "new":
+            lines.append(f"{change.path}: built but not in the reference (sha256 {change.new}); "
+                         "run `make update-reference` if it is meant to be there")
+            continue
+        lines.append(f"{change.path}: sha256 {change.old} -> {change.new}")
+        if change.path.endswith(".csv"):
+            stored = Path(reference_dir) / "tables" / Path(change.path).name
+            built = Path(results) / Path(change.path).relative_to("results")
+            if not stored.is_file():
+                lines.append(f"    (no copy of the reference table at {stored}; cannot tell which cells changed)")
+                continue
+            reference_text = stored.read_text(encoding="utf-8")
+            if sha256_bytes(stored.read_bytes()) != change.old:
+                lines.append(f"    (warning: {stored} does not match its hash in the manifest)")
+            lines += [f"    {line}" for line in diff_tables(reference_text, built.read_text(encoding="utf-8"))]
+    return lines
+
+
+def tool_differences(reference_tools: dict, current_tools: dict) -> list[str]:
+    """Tool versions that differ between the reference build and this one (a likely reason for byte changes)."""
+    return [f"{name}: {reference_tools.get(name)} -> {current_tools.get(name)}"
+            for name in sorted(set(reference_tools) | set(current_tools))
+            if reference_tools.get(name) != current_tools.get(name)]
+
+
+# --- reference on disk ----------------------------------------------------------------------------------
+
+def load_reference(reference_dir: Path) -> dict:
+    path = Path(reference_dir) / "manifest.json"
+    if not path.is_file():
+        return {"files": {}, "tools": {}}
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def write_reference(reference_dir: Path, results: Path) -> dict:
+    """Rewrite ``reference/manifest.json`` and ``reference/tables/*.csv`` from a build's ``results`` folder."""
+    reference_dir, results = Path(reference_dir), Path(results)
+    files = manifest_of(results)
+    build_manifest = results / "manifest.json"
+    tools = json.loads(build_manifest.read_text(encoding="utf-8")).get("tools", {}) if build_manifest.is_file() else {}
+    reference = {
+        "about": "sha256 of the outputs a build from scratch must reproduce byte for byte. "
+                 "Checked by `make verify`; rewritten only by `make update-reference` after a deliberate change.",
+        "files": files,
+        "tools": tools,
+    }
+    tables = reference_dir / "tables"
+    if tables.is_dir():
+        shutil.rmtree(tables)
+    tables.mkdir(parents=True)
+    for path in files:
+        if path.startswith("results/tables/"):
+            shutil.copyfile(results / Path(path).relative_to("results"), tables / Path(path).name)
+    (reference_dir / "manifest.json").write_text(json.dumps(reference, indent=2, sort_keys=True) + "\n",
+                                                 encoding="utf-8")
+    return reference
+
+
+# --- building from scratch ------------------------------------------------------------------------------
+
+def copy_working_tree(target: Path) -> Path:
+    """Tracked and untracked-but-not-ignored files of the repository (no results, caches or .snakemake)."""
+    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=REPO,
+                            capture_output=True, check=True)
+    for name in filter(None, listed.stdout.decode("utf-8").split("\0")):
+        source = REPO / name
+        if source.is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / name)
+    return target
+
+
+def export_revision(revision: str, target: Path) -> Path:
+    """The files of a git revision (e.g. HEAD), as committed."""
+    archive = subprocess.run(["git", "archive", "--format=tar", revision], cwd=REPO, capture_output=True, check=True)
+    target.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        try:
+            tar.extractall(target, filter="data")
+        except TypeError:  # Python < 3.11.4 has no extraction filters; git archive output is trusted
+            tar.extractall(target)
+    return target
+
+
+def build_from_scratch(workdir: Path, cores: str, sources: str | None, revision: str | None) -> Path:
+    """Copy the repository (working tree or ``revision``) into ``workdir``, build everything, return results/."""
+    repo = export_revision(revision, workdir / "repo") if revision else copy_working_tree(workdir / "repo")
+    command = [str(Path(sys.executable).parent / "snakemake"), "--cores", str(cores)]
+    if sources:
+        command += ["--config", f"sources_dir={Path(sources).resolve()}"]
+    print(f"verify: building from scratch in {repo} ({'git ' + revision if revision else 'working tree'}): "
+          f"{' '.join(command)}", flush=True)
+    result = subprocess.run(command, cwd=repo, capture_output=True, text=True,
+                            env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+    if result.returncode != 0:
+        sys.stderr.write(result.stdout[-4000:] + result.stderr[-8000:])
+        print(f"verify: the build from scratch failed (exit {result.returncode}); nothing compared", file=sys.stderr)
+        raise SystemExit(2)
+    return repo / "results"
+
+
+# --- command line ---------------------------------------------------------------------------------------
+
+def check(reference_dir: Path, results: Path) -> int:
+    """Compare a build with the reference; print what differs. 0 when equal, 1 otherwise."""
+    reference = load_reference(reference_dir)
+    if not reference["files"]:
+        print(f"verify: no reference at {reference_dir / 'manifest.json'}; create it with `make update-reference`")
+        return 1
+    current = manifest_of(results)
+    changes = compare_manifests(reference["files"], current)
+    if not changes:
+        print(f"verify: OK - all {len(current)} checked outputs match the reference byte for byte")
+        return 0
+    print(f"verify: FAILED - {len(changes)} of {len(set(reference['files']) | set(current))} checked outputs "
+          "differ from the reference:")
+    for line in describe_changes(changes, reference_dir, results):
+        print(f"  {line}")
+    build_manifest = Path(results) / "manifest.json"
+    if build_manifest.is_file():
+        tools = tool_differences(reference.get("tools", {}),
+                                 json.loads(build_manifest.read_text(encoding="utf-8")).get("tools", {}))
+        if tools:
+            print("  tool versions differ from the reference build: " + "; ".join(tools))
+    print("If the change is deliberate, rewrite the reference with `make update-reference` and commit it.")
+    return 1
+
+
+def update(reference_dir: Path, results: Path) -> int:
+    """Rewrite the reference from a build; print what changed compared with the previous reference."""
+    previous = load_reference(reference_dir)
+    changes = compare_manifests(previous["files"], manifest_of(results))
+    lines = describe_changes(changes, reference_dir, results) if previous["files"] else []
+    reference = write_reference(reference_dir, results)
+    print(f"verify: reference rewritten: {len(reference['files'])} outputs in {reference_dir / 'manifest.json'}, "
+          f"{sum(p.startswith('results/tables/') for p in reference['files'])} tables in {reference_dir / 'tables'}")
+    if previous["files"]:
+        print(f"  {len(changes)} output(s) changed compared with the previous reference" + (":" if changes else ""))
+        for line in lines:
+            print(f"  {line}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("command", choices=["check", "update"])
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--build", action="store_true", help="build from scratch in a temporary copy of the repository")
+    where.add_argument("--results", type=Path, help="use an existing results/ folder instead of building")
+    parser.add_argument("--revision",
+                        help="with --build: build this git revision (e.g. HEAD) instead of the working tree")
+    parser.add_argument("--reference", type=Path, default=REFERENCE, help="reference folder (default: reference/)")
+    parser.add_argument("--cores", default="all", help="with --build: snakemake --cores (default: all)")
+    parser.add_argument("--sources", help="with --build: source texts folder (config sources_dir)")
+    parser.add_argument("--keep", action="store_true", help="with --build: keep the temporary build folder")
+    args = parser.parse_args(argv)
+    action = check if args.command == "check" else update
+    if args.results:
+        return action(args.reference, args.results)
+    workdir = Path(tempfile.mkdtemp(prefix="sjia-verify-"))
+    try:
+        return action(args.reference, build_from_scratch(workdir, args.cores, args.sources, args.revision))
+    finally:
+        if args.keep:
+            print(f"verify: build kept in {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
