@@ -65,6 +65,16 @@ def timepoint_in_weeks(timepoint: str) -> float:
     return round(parse_reported_number(amount) * weeks_per_unit, 2)
 
 
+def letter_suffix(index: int) -> str:
+    """0 -> 'a', 25 -> 'z', 26 -> 'aa', 27 -> 'ab': the suffixes that tell same-author, same-year studies apart."""
+    letters = ""
+    index += 1
+    while index > 0:
+        index, remainder = divmod(index - 1, 26)
+        letters = "abcdefghijklmnopqrstuvwxyz"[remainder] + letters
+    return letters
+
+
 def study_labels(bib_path: Path) -> pd.DataFrame:
     """``study_id`` -> short label ``'Deslypere 2011'`` taken from the bibliography (the one home of citations).
 
@@ -81,7 +91,7 @@ def study_labels(bib_path: Path) -> pd.DataFrame:
     labels = pd.DataFrame(rows, columns=["study_id", "study_label"]).sort_values("study_id")
     # Two studies with the same first author and year become 'Yokota 2003a' and 'Yokota 2003b'.
     repeated = labels.groupby("study_label")["study_id"].transform("count") > 1
-    suffix = labels.groupby("study_label").cumcount().map(lambda i: "abcdefghijklmnopqrstuvwxyz"[i])
+    suffix = labels.groupby("study_label").cumcount().map(letter_suffix)
     labels.loc[repeated, "study_label"] = labels.loc[repeated, "study_label"] + suffix[repeated]
     return labels.reset_index(drop=True)
 

@@ -78,7 +78,9 @@ def markdown_table(table: pd.DataFrame, columns: dict[str, str], raw: tuple[str,
     # Pandoc sizes pipe-table columns by the dashes of the rule line: give each column a share that follows
     # its longest cell (within limits), so short codes stay narrow and descriptions get room.
     longest = [max([len(h)] + [len(r[i]) for r in body]) for i, h in enumerate(header)]
-    dashes = [min(max(n, 12), 48) for n in longest]
+    # A column must at least fit its longest unbreakable word (drug names), or the text runs into the next.
+    longest_word = [max(len(w) for r in body + [header] for w in (r[i].split() or [""])) for i in range(len(header))]
+    dashes = [min(max(n, 12, round(1.4 * w)), 48) for n, w in zip(longest, longest_word)]
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join(":" + "-" * d for d in dashes) + "|"]
     lines += ["| " + " | ".join(cells) + " |" for cells in body]
     return "\n".join(lines)

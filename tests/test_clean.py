@@ -49,3 +49,8 @@ def test_clean_efficacy_keeps_reported_text_and_adds_parsed_values():
     assert row["central_value"] == pytest.approx(12.0)
     assert (row["spread_lower"], row["spread_upper"]) == pytest.approx((6.0, 14.0))
     assert row["unit"] == "mg/L"
+
+
+@pytest.mark.parametrize("index, suffix", [(0, "a"), (1, "b"), (25, "z"), (26, "aa"), (27, "ab"), (701, "zz"), (702, "aaa")])
+def test_same_author_year_suffixes_continue_past_z(index, suffix):
+    assert clean.letter_suffix(index) == suffix
