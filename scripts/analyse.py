@@ -242,7 +242,7 @@ def pooled_proportions(studies: pd.DataFrame, arms: pd.DataFrame, efficacy: pd.D
     cohorts, and the prediction interval needs three; the ``note`` says so.
     """
     cohorts = _cohort_arms(studies, arms, efficacy).copy()
-    cohorts["weeks"] = cohorts["timepoint"].map(clean_weeks).fillna(np.inf)  # undated = latest
+    cohorts["weeks"] = cohorts["timepoint_weeks"].fillna(np.inf)  # undated = latest
     families = {}
     inactive = cohorts[cohorts["outcome"] == "clinically_inactive_disease"].sort_values(["weeks"], kind="stable")
     families["clinically inactive disease"] = inactive.groupby(["study_id", "arm_id"]).tail(1)
@@ -275,13 +275,6 @@ def pooled_proportions(studies: pd.DataFrame, arms: pd.DataFrame, efficacy: pd.D
                     row.update(note="no cohort reports this outcome with responders and a denominator")
                 rows.append(row)
     return pd.DataFrame(rows)
-
-
-def clean_weeks(timepoint: str) -> float:
-    """Weeks for a timepoint (delegates to the cleaning step's definition)."""
-    import clean
-
-    return clean.timepoint_in_weeks(timepoint)
 
 
 def glucocorticoid_sparing(studies: pd.DataFrame, arms: pd.DataFrame, efficacy: pd.DataFrame) -> pd.DataFrame:

@@ -13,7 +13,6 @@ Usage: ``python scripts/render.py report/review.qmd --html out.html --pdf out.pd
 
 import argparse
 import base64
-import hashlib
 import json
 import os
 import re
@@ -416,11 +415,6 @@ def render(qmd: Path, html: Path | None = None, pdf: Path | None = None, timesta
         if pdf:
             typ = run_pandoc(markdown, "typst", pandoc_arguments(metadata, "typst", source_dir), metadata, work)
             compile_pdf(typst_preamble() + typ, pdf, work, timestamp)
-
-
-def digest(path: Path) -> str:
-    """sha256 of a file, hex."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def quarto_available() -> bool:
