@@ -21,39 +21,32 @@ configfile: "config/config.yaml"
 
 validate(config, "config/config.schema.yaml")
 
-# The curated tables, their columns, types and vocabularies, and the tables each one's validation looks up
-# (foreign keys, inclusion log) are defined once, in the data dictionary.
+# The curated tables, their columns, types and vocabularies are defined once, in the data dictionary.
 with open("data/datapackage.json", encoding="utf-8") as handle:
-    DATA_DICTIONARY = json.load(handle)
-CURATED_TABLES = [resource["name"] for resource in DATA_DICTIONARY["resources"]]
-VALIDATION_LOOKUPS = {resource["name"]: resource["lookups"] for resource in DATA_DICTIONARY["resources"]}
+    CURATED_TABLES = [resource["name"] for resource in json.load(handle)["resources"]]
 
-# Analysis tables and the clean tables each one is computed from.
-ANALYSIS_TABLES = {
-    "study_characteristics": ["studies", "arms"],
-    "response_proportions": ["studies", "arms", "efficacy"],
-    "marker_changes": ["studies", "efficacy"],
-    "rct_response": ["studies", "arms", "efficacy"],
-    "indirect_comparisons": ["studies", "arms", "efficacy"],
-    "pooled_versus_placebo": ["studies", "arms", "efficacy"],
-    "pooled_proportions": ["studies", "arms", "efficacy"],
-    "glucocorticoid_sparing": ["studies", "arms", "efficacy"],
-    "safety_rates": ["studies", "arms", "safety"],
-    "safety_events": ["studies", "arms", "safety"],
-    "published_comparison": ["studies", "arms", "efficacy", "meta_estimates"],
-}
-
-# Sensitivity analyses of the IL-6 versus IL-1 indirect comparison, one job and one table each.
-SENSITIVITY_ANALYSES = ["without_rilonacept", "without_withdrawal", "refractory_only"]
-
-# Figures and the analysis tables each one draws.
-FIGURES = {
-    "evidence_map": ["study_characteristics"],
-    "response_forest": ["response_proportions"],
-    "marker_changes": ["marker_changes"],
-    "rct_forest": ["rct_response", "indirect_comparisons", "pooled_versus_placebo", "study_characteristics"],
-    "safety_rates": ["safety_rates"],
-}
+# Each stage runs as one job: a fresh Python process costs more (imports of pandas, SciPy, statsmodels,
+# seaborn) than computing every table of the stage, so one job per table would be mostly start-up time.
+# The functions behind each output, and the tables each one reads, are in scripts/analyse.py and
+# scripts/figures.py.
+ANALYSIS_TABLES = [
+    "study_characteristics",
+    "response_proportions",
+    "marker_changes",
+    "rct_response",
+    "indirect_comparisons",
+    "pooled_versus_placebo",
+    "pooled_proportions",
+    "glucocorticoid_sparing",
+    "safety_rates",
+    "safety_events",
+    "published_comparison",
+    # sensitivity analyses of the IL-6 versus IL-1 indirect comparison
+    "sensitivity_without_rilonacept",
+    "sensitivity_without_withdrawal",
+    "sensitivity_refractory_only",
+]
+FIGURES = ["evidence_map", "response_forest", "marker_changes", "rct_forest", "safety_rates"]
 
 
 include: "rules/curate.smk"

@@ -1,30 +1,13 @@
-# Clean tables -> analysis tables (effect sizes, proportions, pooled estimates). One job per table.
+# Clean tables -> analysis tables (effect sizes, proportions, pooled estimates, sensitivity analyses).
 
 
-rule analysis_table:
+rule analysis_tables:
     input:
-        lambda wildcards: expand("results/clean/{table}.csv", table=ANALYSIS_TABLES[wildcards.name]),
+        expand("results/clean/{table}.csv", table=CURATED_TABLES),
     output:
-        "results/tables/{name}.csv",
+        expand("results/tables/{name}.csv", name=ANALYSIS_TABLES),
     log:
-        "results/logs/analysis_table/{name}.log",
-    wildcard_constraints:
-        name="|".join(ANALYSIS_TABLES),
-    conda:
-        "../envs/pipeline.yaml"
-    script:
-        "../scripts/analyse.py"
-
-
-rule sensitivity_analysis:
-    input:
-        expand("results/clean/{table}.csv", table=["studies", "arms", "efficacy"]),
-    output:
-        "results/tables/sensitivity_{analysis}.csv",
-    log:
-        "results/logs/sensitivity_analysis/{analysis}.log",
-    wildcard_constraints:
-        analysis="|".join(SENSITIVITY_ANALYSES),
+        "results/logs/analysis_tables.log",
     conda:
         "../envs/pipeline.yaml"
     script:

@@ -1,16 +1,14 @@
 # Analysis tables -> figures (deterministic SVG: vector in the PDF, crisp in the HTML).
 
 
-rule figure:
+rule figures:
     input:
-        lambda wildcards: expand("results/tables/{table}.csv", table=FIGURES[wildcards.name]),
+        tables=expand("results/tables/{name}.csv", name=ANALYSIS_TABLES),
         style="scripts/figure_style.py",
     output:
-        "results/figures/{name}.svg",
+        expand("results/figures/{name}.svg", name=FIGURES),
     log:
-        "results/logs/figure/{name}.log",
-    wildcard_constraints:
-        name="|".join(FIGURES),
+        "results/logs/figures.log",
     conda:
         "../envs/pipeline.yaml"
     script:

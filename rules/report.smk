@@ -1,29 +1,69 @@
 # Tables and figures -> the review (HTML and PDF) -> manifest of checksums and versions.
 
 
-rule render_review:
+# Quarto's stages as rules: execution needs only the tables, so it runs while the figures are drawn; the two
+# formats are then written side by side. With `renderer: quarto` (or `auto` with the Quarto CLI on PATH)
+# the formats come from `quarto render`, which executes the document again.
+
+
+rule execute_review:
     input:
         qmd="report/review.qmd",
         project="report/_quarto.yml",
         bibliography="report/references.bib",
-        csl="report/american-medical-association.csl",
-        css="report/style.css",
-        helpers="scripts/report_helpers.py",
+        helpers=["scripts/report_helpers.py", "scripts/vocabulary.py", "scripts/conventions.py"],
         renderer="scripts/render.py",
-        crossref_filter="scripts/crossref.lua",
         datapackage="data/datapackage.json",
         clean=expand("results/clean/{table}.csv", table=CURATED_TABLES),
         tables=expand("results/tables/{name}.csv", name=ANALYSIS_TABLES),
-        sensitivity=expand("results/tables/sensitivity_{analysis}.csv", analysis=SENSITIVITY_ANALYSES),
+    output:
+        "results/report/review.md",
+    params:
+        renderer=config["renderer"],
+    log:
+        "results/logs/execute_review.log",
+    conda:
+        "../envs/pipeline.yaml"
+    script:
+        "../scripts/render.py"
+
+
+rule render_html:
+    input:
+        executed="results/report/review.md",
+        qmd="report/review.qmd",
+        bibliography="report/references.bib",
+        csl="report/american-medical-association.csl",
+        css="report/style.css",
+        crossref_filter="scripts/crossref.lua",
         figures=expand("results/figures/{name}.svg", name=FIGURES),
     output:
-        html="results/report/review.html",
-        pdf="results/report/review.pdf",
+        "results/report/review.html",
+    params:
+        renderer=config["renderer"],
+    log:
+        "results/logs/render_html.log",
+    conda:
+        "../envs/pipeline.yaml"
+    script:
+        "../scripts/render.py"
+
+
+rule render_pdf:
+    input:
+        executed="results/report/review.md",
+        qmd="report/review.qmd",
+        bibliography="report/references.bib",
+        csl="report/american-medical-association.csl",
+        crossref_filter="scripts/crossref.lua",
+        figures=expand("results/figures/{name}.svg", name=FIGURES),
+    output:
+        "results/report/review.pdf",
     params:
         renderer=config["renderer"],
         pdf_timestamp=config["pdf_timestamp"],
     log:
-        "results/logs/render_review.log",
+        "results/logs/render_pdf.log",
     conda:
         "../envs/pipeline.yaml"
     script:
@@ -35,9 +75,8 @@ rule build_manifest:
         curated=expand("data/{table}.csv", table=CURATED_TABLES) + ["data/datapackage.json", "report/references.bib"],
         outputs=expand("results/clean/{table}.csv", table=CURATED_TABLES)
         + expand("results/tables/{name}.csv", name=ANALYSIS_TABLES)
-        + expand("results/tables/sensitivity_{analysis}.csv", analysis=SENSITIVITY_ANALYSES)
         + expand("results/figures/{name}.svg", name=FIGURES)
-        + ["results/report/review.html", "results/report/review.pdf"],
+        + ["results/report/review.md", "results/report/review.html", "results/report/review.pdf"],
     output:
         "results/manifest.json",
     log:

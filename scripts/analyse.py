@@ -6,6 +6,7 @@ entry point at the bottom only reads inputs and writes the output. Proportions a
 """
 
 
+import inspect
 from pathlib import Path
 
 import numpy as np
@@ -380,16 +381,23 @@ TABLE_FUNCTIONS = {
 }
 
 
+def analysis_table(name: str, clean: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Analysis table ``name`` from the clean tables, passed by name: each function's parameters name the
+    clean tables it reads (``studies``, ``arms``, ``efficacy``, ``safety``, ``meta_estimates``)."""
+    function = TABLE_FUNCTIONS[name]
+    return function(*(clean[parameter] for parameter in inspect.signature(function).parameters))
+
+
 def run_rule(smk) -> None:
-    """Snakemake entry point: compute one analysis table from the clean tables it lists as inputs."""
+    """Snakemake entry point: compute every analysis table from the clean tables."""
     from pipeline_io import read_table, rule_logger, write_table
 
     log = rule_logger(smk.log[0], smk.rule)
-    name = smk.wildcards.get("name") or f"sensitivity_{smk.wildcards.analysis}"
-    inputs = [read_table(path) for path in smk.input]
-    table = TABLE_FUNCTIONS[name](*inputs)
-    write_table(table, smk.output[0])
-    log.info("%s: %d rows from %s", name, len(table), ", ".join(Path(p).name for p in smk.input))
+    clean = {Path(path).stem: read_table(path) for path in smk.input}
+    for path in smk.output:
+        table = analysis_table(Path(path).stem, clean)
+        write_table(table, path)
+        log.info("%s: %d rows", path, len(table))
 
 
 if "snakemake" in globals():

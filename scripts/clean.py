@@ -171,14 +171,28 @@ def clean_table(name: str, curated: pd.DataFrame, bib_path: Path) -> pd.DataFram
 
 
 def run_rule(smk) -> None:
-    """Snakemake entry point: clean one curated table."""
-    from pipeline_io import rule_logger, write_table
+    """Snakemake entry point: validate every curated table, then write the clean tables."""
+    from pipeline_io import rule_logger, write_atomically, write_table
+    from validate import CurationError, checks_report, validate
 
-    log = rule_logger(smk.log[0], "clean_table")
-    name = smk.wildcards.table
-    table = clean_table(name, read_curated(Path(smk.input.curated)), Path(smk.input.bibliography))
-    write_table(table, smk.output[0])
-    log.info("%s: %d rows, %d columns", name, len(table), table.shape[1])
+    log = rule_logger(smk.log[0], smk.rule)
+    sources_dir = Path(smk.params.sources_dir) if smk.params.sources_dir else None
+    if sources_dir is not None and not sources_dir.is_dir():
+        log.error("config sources_dir '%s' is not a folder; set it to the source texts or to '' to skip", sources_dir)
+        raise SystemExit(1)
+    try:
+        validate(Path(smk.input.datapackage), Path(smk.input.bibliography), sources_dir)
+    except CurationError as error:
+        log.error("%s", error)
+        raise SystemExit(1) from None
+    report = checks_report(sources_dir)
+    log.info("%s", report.strip())
+    write_atomically(smk.output.validation, report)
+    for curated, clean in zip(smk.input.curated, smk.output.clean, strict=True):
+        name = Path(curated).stem
+        table = clean_table(name, read_curated(Path(curated)), Path(smk.input.bibliography))
+        write_table(table, clean)
+        log.info("%s: %d rows, %d columns", name, len(table), table.shape[1])
 
 
 if "snakemake" in globals():

@@ -4,6 +4,8 @@ Each function returns a matplotlib figure; the entry point saves it as determini
 """
 
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -179,23 +181,32 @@ def safety_rates(rates: pd.DataFrame):
     return fig
 
 
+# Each figure's function and the analysis tables it draws, in the order of the function's parameters.
 FIGURE_FUNCTIONS = {
-    "evidence_map": evidence_map,
-    "response_forest": response_forest,
-    "marker_changes": marker_changes,
-    "rct_forest": rct_forest,
-    "safety_rates": safety_rates,
+    "evidence_map": (evidence_map, ["study_characteristics"]),
+    "response_forest": (response_forest, ["response_proportions"]),
+    "marker_changes": (marker_changes, ["marker_changes"]),
+    "rct_forest": (rct_forest, ["rct_response", "indirect_comparisons", "pooled_versus_placebo",
+                                "study_characteristics"]),
+    "safety_rates": (safety_rates, ["safety_rates"]),
 }
 
 
+def draw(name: str, tables: dict[str, pd.DataFrame]):
+    """Figure ``name`` drawn from the analysis tables it needs (``tables`` maps table name to table)."""
+    function, needed = FIGURE_FUNCTIONS[name]
+    return function(*(tables[table] for table in needed))
+
+
 def run_rule(smk) -> None:
-    """Snakemake entry point: draw one figure from its analysis tables."""
+    """Snakemake entry point: draw every figure from the analysis tables."""
     from pipeline_io import read_table, rule_logger
 
-    log = rule_logger(smk.log[0], "figure")
-    tables = [read_table(path) for path in smk.input if str(path).endswith(".csv")]
-    save_svg(FIGURE_FUNCTIONS[smk.wildcards.name](*tables), smk.output[0])
-    log.info("drew %s", smk.output[0])
+    log = rule_logger(smk.log[0], smk.rule)
+    tables = {Path(path).stem: read_table(path) for path in smk.input.tables}
+    for path in smk.output:
+        save_svg(draw(Path(path).stem, tables), path)
+        log.info("drew %s", path)
 
 
 if "snakemake" in globals():

@@ -229,7 +229,7 @@ def _attribute(value: str) -> str:
     return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def cell_markdown(cell: Cell, outputs, echo_default: bool, files_dir: Path, files_prefix: str) -> str:
+def cell_markdown(cell: Cell, outputs, echo_default: bool) -> str:
     """The Markdown a cell contributes: its code when echoed, then its outputs (figure, table or text)."""
     options = cell.options
     if options.get("include") is False:
@@ -253,12 +253,10 @@ def cell_markdown(cell: Cell, outputs, echo_default: bool, files_dir: Path, file
         data = output.get("data", {})
         image = next(((mime, ext) for mime, ext in (("image/svg+xml", "svg"), ("image/png", "png")) if mime in data), None)
         if image:
-            mime, ext = image
+            mime, _ = image
             payload = data[mime]
-            raw = payload.encode("utf-8") if ext == "svg" else base64.b64decode(payload)
-            name = f"{label or f'cell-{cell.line}'}-{output_index}.{ext}"
-            files_dir.mkdir(parents=True, exist_ok=True)
-            (files_dir / name).write_bytes(raw)
+            # a data URI keeps the executed Markdown one self-contained file between execution and Pandoc
+            encoded = base64.b64encode(payload.encode("utf-8")).decode("ascii") if mime == "image/svg+xml" else payload
             caption = options.get("fig-cap", "")
             attributes = []
             if label.startswith("fig-"):
@@ -266,7 +264,7 @@ def cell_markdown(cell: Cell, outputs, echo_default: bool, files_dir: Path, file
             if options.get("fig-alt"):
                 attributes.append(f"fig-alt={_attribute(options['fig-alt'])}")
             attr = "{" + " ".join(attributes) + "}" if attributes else ""
-            parts.append(f"![{caption}]({files_prefix}/{name}){attr}")
+            parts.append(f"![{caption}](data:{mime};base64,{encoded.strip()}){attr}")
         elif "text/markdown" in data:
             parts.append(data["text/markdown"])
         elif "text/plain" in data:
@@ -282,7 +280,7 @@ def cell_markdown(cell: Cell, outputs, echo_default: bool, files_dir: Path, file
     return "\n\n".join(parts)
 
 
-def assemble_markdown(document: Document, notebook, metadata: dict, files_dir: Path, files_prefix: str) -> str:
+def assemble_markdown(document: Document, notebook, metadata: dict) -> str:
     """Pandoc Markdown: front matter for Pandoc, then text with inline values and cell outputs in place."""
     echo_default = bool((metadata.get("execute") or {}).get("echo", True))
     executed = {cell["id"]: cell for cell in notebook.cells}
@@ -290,7 +288,7 @@ def assemble_markdown(document: Document, notebook, metadata: dict, files_dir: P
     for block_index, block in enumerate(document.blocks):
         if isinstance(block, Cell):
             outputs = executed[f"cell-{block_index}"].get("outputs", [])
-            pieces.append(cell_markdown(block, outputs, echo_default, files_dir, files_prefix))
+            pieces.append(cell_markdown(block, outputs, echo_default))
             continue
         counter = iter(range(10**6))
 
@@ -393,28 +391,53 @@ def compile_pdf(typst_source: str, pdf_path: Path, root: Path, timestamp: int) -
     write_atomically(pdf_path, pdf)
 
 
+def execute(qmd: Path) -> str:
+    """Run the document's code in a fresh kernel and return the executed Markdown (Quarto's ``keep-md``):
+    front matter holding the merged project and document options, then the text with inline values and
+    cell outputs in place. Relative paths in it (bibliography, CSL, CSS, images) are relative to ``qmd``'s
+    folder."""
+    qmd = Path(qmd).resolve()
+    document = parse_qmd(qmd.read_text(encoding="utf-8"))
+    metadata = merged_metadata(document, qmd.parent / "_quarto.yml")
+    notebook = execute_notebook(build_notebook(document), qmd.parent)
+    markdown = assemble_markdown(document, notebook, metadata)
+    check_citations(markdown, qmd.parent / metadata["bibliography"] if metadata.get("bibliography") else None)
+    front_matter = yaml.safe_dump(metadata, sort_keys=True, allow_unicode=True, width=10**6)
+    return f"---\n{front_matter}---\n\n{markdown}"
+
+
+def to_html(executed: str, source_dir: Path, html: Path) -> None:
+    """Self-contained HTML from executed Markdown; ``source_dir`` is the folder of the ``.qmd``."""
+    metadata, markdown, _ = split_front_matter(executed)
+    source_dir = Path(source_dir).resolve()
+    with tempfile.TemporaryDirectory(prefix="qmd-html-") as work:
+        out = run_pandoc(markdown, "html", pandoc_arguments(metadata, "html", source_dir), metadata, Path(work))
+    write_atomically(html, out)
+
+
+def to_pdf(executed: str, source_dir: Path, pdf: Path, timestamp: int = 0) -> None:
+    """A4 PDF through Pandoc's Typst writer and the Typst compiler, with a fixed creation date."""
+    metadata, markdown, _ = split_front_matter(executed)
+    source_dir = Path(source_dir).resolve()
+    with tempfile.TemporaryDirectory(prefix="qmd-typst-") as tmp:
+        work = Path(tmp)
+        # Typst reads images only below its root: Pandoc copies every image into the work folder first.
+        args = pandoc_arguments(metadata, "typst", source_dir) + [f"--resource-path={source_dir}",
+                                                                          "--extract-media=media"]
+        typ = run_pandoc(markdown, "typst", args, metadata, work)
+        compile_pdf(typst_preamble() + typ, pdf, work, timestamp)
+
+
 def render(qmd: Path, html: Path | None = None, pdf: Path | None = None, timestamp: int = 0,
            keep_markdown: Path | None = None) -> None:
     """Render ``qmd`` to a self-contained HTML file and/or an A4 Typst PDF, as Quarto would."""
-    qmd = Path(qmd).resolve()
-    source_dir = qmd.parent
-    document = parse_qmd(qmd.read_text(encoding="utf-8"))
-    metadata = merged_metadata(document, source_dir / "_quarto.yml")
-    notebook = execute_notebook(build_notebook(document), source_dir)
-    with tempfile.TemporaryDirectory(prefix="qmd-render-") as tmp:
-        work = Path(tmp)
-        files_dir = work / f"{qmd.stem}_files"
-        markdown = assemble_markdown(document, notebook, metadata, files_dir, files_dir.name)
-        bib = source_dir / metadata["bibliography"] if metadata.get("bibliography") else None
-        check_citations(markdown, bib)
-        if keep_markdown:
-            write_atomically(keep_markdown, markdown)
-        if html:
-            out = run_pandoc(markdown, "html", pandoc_arguments(metadata, "html", source_dir), metadata, work)
-            write_atomically(html, out)
-        if pdf:
-            typ = run_pandoc(markdown, "typst", pandoc_arguments(metadata, "typst", source_dir), metadata, work)
-            compile_pdf(typst_preamble() + typ, pdf, work, timestamp)
+    executed = execute(qmd)
+    if keep_markdown:
+        write_atomically(keep_markdown, executed)
+    if html:
+        to_html(executed, Path(qmd).resolve().parent, html)
+    if pdf:
+        to_pdf(executed, Path(qmd).resolve().parent, pdf, timestamp)
 
 
 def quarto_available() -> bool:
@@ -422,13 +445,13 @@ def quarto_available() -> bool:
     return shutil.which("quarto") is not None
 
 
-def render_with_quarto(qmd: Path, html: Path, pdf: Path) -> None:
-    """Render with the real Quarto CLI (both formats of ``_quarto.yml``) and move the outputs into place."""
+def render_with_quarto(qmd: Path, fmt: str, output: Path) -> None:
+    """Render one format (``html`` or ``typst``) with the real Quarto CLI and move the output into place."""
     qmd = Path(qmd).resolve()
-    subprocess.run(["quarto", "render", qmd.name], cwd=qmd.parent, check=True)
-    for produced, target in ((qmd.with_suffix(".html"), html), (qmd.with_suffix(".pdf"), pdf)):
-        Path(target).parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(str(produced), str(target))
+    subprocess.run(["quarto", "render", qmd.name, "--to", fmt], cwd=qmd.parent, check=True)
+    produced = qmd.with_suffix(".html" if fmt == "html" else ".pdf")
+    Path(output).parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(str(produced), str(output))
 
 
 def choose_renderer(setting: str) -> str:
@@ -459,20 +482,25 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_rule(smk) -> None:
-    """Snakemake entry point: render the review with the configured renderer."""
-    log = rule_logger(smk.log[0], "render_review")
+    """Snakemake entry point of the three rendering rules: ``execute_review`` (qmd -> executed Markdown),
+    ``render_html`` and ``render_pdf`` (executed Markdown -> HTML, PDF)."""
+    log = rule_logger(smk.log[0], smk.rule)
     renderer = choose_renderer(smk.params.renderer)
-    log.info("renderer: %s", renderer)
-    if renderer == "quarto":
-        render_with_quarto(Path(smk.input.qmd), Path(smk.output.html), Path(smk.output.pdf))
-        return
-    timestamp = int(os.environ.get("SOURCE_DATE_EPOCH", smk.params.pdf_timestamp))
     try:
-        render(Path(smk.input.qmd), Path(smk.output.html), Path(smk.output.pdf), timestamp)
+        if smk.rule == "execute_review":
+            write_atomically(smk.output[0], execute(Path(smk.input.qmd)))
+        elif renderer == "quarto":
+            render_with_quarto(Path(smk.input.qmd), "html" if smk.rule == "render_html" else "typst", smk.output[0])
+        elif smk.rule == "render_html":
+            to_html(Path(smk.input.executed).read_text(encoding="utf-8"), Path(smk.input.qmd).parent, smk.output[0])
+        else:
+            timestamp = int(os.environ.get("SOURCE_DATE_EPOCH", smk.params.pdf_timestamp))
+            to_pdf(Path(smk.input.executed).read_text(encoding="utf-8"), Path(smk.input.qmd).parent, smk.output[0],
+                   timestamp)
     except QmdError as error:
         log.error("%s: %s", smk.input.qmd, error)
         raise SystemExit(1) from None
-    log.info("wrote %s and %s", smk.output.html, smk.output.pdf)
+    log.info("renderer %s wrote %s", renderer if smk.rule != "execute_review" else "jupyter", smk.output[0])
 
 
 if "snakemake" in globals():

@@ -98,12 +98,6 @@ class Results:
     def clean(self, name: str) -> pd.DataFrame:
         return pd.read_csv(self.root / "clean" / f"{name}.csv", keep_default_na=False, na_values=[""])
 
-    def figure(self, name: str):
-        from IPython.display import SVG
-
-        return SVG(filename=str(self.root / "figures" / f"{name}.svg"))
-
-
 def data_dictionary(datapackage: Path) -> pd.DataFrame:
     """One row per column of every curated table, from data/datapackage.json (the single source of truth)."""
     descriptor = json.loads(Path(datapackage).read_text(encoding="utf-8"))

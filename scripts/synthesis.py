@@ -39,13 +39,10 @@ from scipy import stats
 from statsmodels.stats.meta_analysis import combine_effects, effectsize_2proportions
 from statsmodels.stats.proportion import proportion_confint
 
-#: Two-sided 95 % intervals everywhere.
-CONFIDENCE_LEVEL = 0.95
+from conventions import CONFIDENCE_LEVEL, DEFAULT_CONTINUITY_CORRECTION
+
 _ALPHA = 1.0 - CONFIDENCE_LEVEL
 _Z_95 = float(stats.norm.isf(_ALPHA / 2))  # 1.959964...
-
-#: Amount added to each cell of a study that has a zero cell.
-DEFAULT_CONTINUITY_CORRECTION = 0.5
 
 # Between-study variance estimators: our name -> statsmodels ``method_re``.
 _TAU2_METHODS = {"dl": "dl", "pm": "iterated"}

@@ -299,33 +299,14 @@ def validate(datapackage: Path, bib_path: Path | None = None, sources_dir: Path 
         raise CurationError(f"The curated data have {len(problems)} problem(s); nothing was built:\n{shown}{tail}")
 
 
-def run_rule(smk) -> None:
-    """Snakemake entry point: validate one curated table and write a short report of the checks that ran."""
-    from pipeline_io import rule_logger, write_atomically
-
-    table = smk.wildcards.table
-    log = rule_logger(smk.log[0], "validate_table")
-    sources_dir = Path(smk.params.sources_dir) if smk.params.sources_dir else None
-    if sources_dir is not None and not sources_dir.is_dir():
-        log.error("config sources_dir '%s' is not a folder; set it to the source texts or to '' to skip", sources_dir)
-        raise SystemExit(1)
-    try:
-        validate(Path(smk.input.datapackage), Path(smk.input.bibliography), sources_dir, [table])
-    except CurationError as error:
-        log.error("%s", error)
-        raise SystemExit(1) from None
+def checks_report(sources_dir: Path | None) -> str:
+    """What a successful validation checked, for ``results/validation/report.txt`` (skipped checks named)."""
     phrase_check = (f"every source_phrase found in its source text under {sources_dir}" if sources_dir
                     else "SKIPPED phrase-in-source check: no sources folder configured (config sources_dir)")
-    lines = [f"data/{table}.csv is valid.",
+    lines = ["Every curated table in data/datapackage.json is valid:",
              "- columns, types, vocabularies, required cells, primary and foreign keys (data/datapackage.json)",
              "- events and counts not above their denominators",
              "- every extracted number occurs in its source_phrase",
              f"- {phrase_check}",
              "- every included study is in the inclusion log and in report/references.bib"]
-    for line in lines:
-        log.info("%s", line)
-    write_atomically(smk.output[0], "\n".join(lines) + "\n")
-
-
-if "snakemake" in globals():
-    run_rule(snakemake)  # noqa: F821 - injected by Snakemake's script directive
+    return "\n".join(lines) + "\n"

@@ -116,7 +116,7 @@ def with_new_study(built_repo, tmp_path_factory) -> Path:
     finally:
         patch.undo()
     assert "--config" not in result.args
-    validation = (workdir / "results/validation/studies.txt").read_text(encoding="utf-8")
+    validation = (workdir / "results/validation/report.txt").read_text(encoding="utf-8")
     assert "SKIPPED phrase-in-source check" in validation
     return workdir
 

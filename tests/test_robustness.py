@@ -163,32 +163,40 @@ def kill_process_group(process: subprocess.Popen) -> None:
 
 
 def figure_job_running(workdir: Path):
-    logs = workdir / "results" / "logs" / "figure"
-    return lambda: logs.is_dir() and any(logs.iterdir())
+    """The figures job has started drawing (it opens its log once its imports are done)."""
+    log = workdir / "results" / "logs" / "figures.log"
+    return log.exists
 
 
-def render_half_done(workdir: Path):
-    """The render has written review.html and is still making review.pdf."""
+def figure_job_half_done(workdir: Path):
+    """The figures job has written its first figure and not yet its last."""
+    figures = workdir / "results" / "figures"
+    return lambda: (figures / "evidence_map.svg").exists() and not (figures / "safety_rates.svg").exists()
+
+
+def render_running(workdir: Path):
+    """The review has been executed (review.md written) and the PDF is not written yet."""
     report = workdir / "results" / "report"
-    return lambda: (report / "review.html").exists() and not (report / "review.pdf").exists()
+    return lambda: (report / "review.md").exists() and not (report / "review.pdf").exists()
 
 
 @pytest.mark.parametrize("moment", ["figure", "render"])
 def test_killed_build_is_rebuilt_and_nothing_half_written_is_trusted(built_repo, tmp_path, moment):
     workdir = copy_repository(tmp_path / f"killed-{moment}")
     process, log = start_build(workdir)
-    condition = figure_job_running(workdir) if moment == "figure" else render_half_done(workdir)
+    condition = figure_job_half_done(workdir) if moment == "figure" else render_running(workdir)
     wait_until(condition, process, log, f"a {moment} job was running")
     kill_process_group(process)
     assert process.returncode == -signal.SIGKILL
 
     # What Snakemake demands next. It checks for incomplete outputs while building the job graph, before it
-    # takes the lock: review.html, written by the killed render job, is refused, not trusted ...
+    # takes the lock: an output a killed job had already written is refused, not trusted (outputs are
+    # written by rename, so none is ever half a file) ...
     plain = snakemake(workdir, check=False)
     assert plain.returncode != 0
-    if moment == "render":
-        assert INCOMPLETE in plain.stderr and "results/report/review.html" in plain.stderr, plain.stderr[-3000:]
-    else:  # the lock, or an analysis table the other core had just written when the kill came
+    if moment == "figure":
+        assert INCOMPLETE in plain.stderr and "results/figures/evidence_map.svg" in plain.stderr, plain.stderr[-3000:]
+    else:  # the lock, or an output of the execute or HTML job the kill came just after
         assert LOCKED in plain.stderr or INCOMPLETE in plain.stderr, plain.stderr[-3000:]
     # ... and the killed run's lock stays behind, until `snakemake --unlock` (`make unlock`).
     locked = snakemake(workdir, *MAKE_REPORT_FLAGS, check=False)

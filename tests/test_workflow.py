@@ -28,7 +28,7 @@ def digests(root: Path) -> dict[str, str]:
 def planned_jobs(workdir: Path) -> list[str]:
     """Rules a dry run would execute (empty when everything is up to date)."""
     result = snakemake(workdir, "--dry-run", "--quiet", "rules")
-    return re.findall(r"^(\w+)\s+\d+$", result.stdout, flags=re.M)
+    return [rule for rule in re.findall(r"^(\w+)\s+\d+$", result.stdout, flags=re.M) if rule != "total"]
 
 
 def test_build_produces_review_html_pdf_and_manifest(built_repo):
@@ -75,25 +75,40 @@ def test_no_op_rerun_plans_nothing(built_repo):
     assert planned_jobs(built_repo) == []
 
 
-def test_editing_one_curated_row_reruns_only_what_depends_on_it(built_repo, tmp_path):
-    workdir = copy_repository(tmp_path / "incremental")
-    snakemake(workdir)
-    path = workdir / "data/safety.csv"
+def edit_first_row(path: Path, column: str, text: str) -> None:
     with path.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
-    rows[0]["note"] = (rows[0]["note"] + " Re-checked.").strip()
+    rows[0][column] = (rows[0][column] + text).strip()
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
-    jobs = planned_jobs(workdir)
-    assert "clean_table" in jobs and "render_review" in jobs
-    dry = snakemake(workdir, "--dry-run").stdout
-    outputs = re.findall(r"^\s+output: (.+)$", dry, flags=re.M)
-    clean_outputs = {o for line in outputs for o in line.split(", ") if o.startswith("results/clean/")}
-    assert clean_outputs == {"results/clean/safety.csv"}
-    table_outputs = {o for line in outputs for o in line.split(", ") if o.startswith("results/tables/")}
-    assert "results/tables/marker_changes.csv" not in table_outputs  # computed from efficacy, not safety
+
+
+def test_editing_one_curated_row_rebuilds_and_changes_only_what_depends_on_it(built_repo, tmp_path):
+    workdir = copy_repository(tmp_path / "incremental")
+    snakemake(workdir)
+    before = digests(workdir)
+    edit_first_row(workdir / "data/safety.csv", "note", " Re-checked.")
+    assert set(planned_jobs(workdir)) == {"clean_curated_tables", "analysis_tables", "figures", "execute_review",
+                                          "render_html", "render_pdf", "build_manifest", "all"}
+    snakemake(workdir)
+    after = digests(workdir)
+    changed = sorted(name for name in before if before[name] != after[name])
+    assert "results/clean/safety.csv" in changed
+    assert [name for name in changed if name.startswith("results/clean/")] == ["results/clean/safety.csv"]
+    assert "results/tables/marker_changes.csv" not in changed  # computed from efficacy, not safety
+    assert planned_jobs(workdir) == []
+
+
+def test_editing_the_review_reruns_only_the_rendering(built_repo, tmp_path):
+    workdir = copy_repository(tmp_path / "text-edit")
+    snakemake(workdir)
+    (workdir / "report/style.css").write_text("/* edited */\n", encoding="utf-8")
+    assert set(planned_jobs(workdir)) == {"render_html", "build_manifest", "all"}
+    qmd = workdir / "report/review.qmd"
+    qmd.write_text(qmd.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
+    assert set(planned_jobs(workdir)) == {"execute_review", "render_html", "render_pdf", "build_manifest", "all"}
 
 
 def test_snakemake_lint_is_clean(built_repo):

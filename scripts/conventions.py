@@ -1,0 +1,10 @@
+"""Statistical conventions shared by the analysis (``synthesis``) and the review's Methods text.
+
+Kept apart from ``synthesis`` so that the review can state them without importing SciPy and statsmodels.
+"""
+
+#: Two-sided 95 % intervals everywhere.
+CONFIDENCE_LEVEL = 0.95
+
+#: Amount added to each cell of a study that has a zero cell.
+DEFAULT_CONTINUITY_CORRECTION = 0.5
