@@ -3,8 +3,9 @@
 In a temporary copy of the repository, times a full build from scratch, a no-op rebuild and an incremental
 rebuild after editing one curated efficacy row, on the real evidence tables and on synthetic tables 10 and
 100 times larger (every study copied under new ids, written into the temporary copy, never into data/).
-Prints Markdown tables for the README: the three timings per scale, and where the time of the full build
-goes (summed job time per rule, from Snakemake's log).
+Prints Markdown tables for the README: the three timings per scale (the no-op as the median of three runs),
+and where the time of the full build goes: wall-clock seconds of each rule's job, from the `benchmark:` file
+Snakemake writes for every rule (results/benchmarks/{rule}.tsv).
 
     python benchmarks/benchmark.py            # scales 1, 10, 100
     python benchmarks/benchmark.py --scale 1  # the real data only
@@ -13,12 +14,11 @@ goes (summed job time per rule, from Snakemake's log).
 import argparse
 import csv
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections import defaultdict
-from datetime import datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -65,36 +65,20 @@ def scale_evidence(workdir: Path, factor: int) -> None:
     bib.write_text(text.rstrip() + "\n\n" + "\n\n".join(extra) + "\n", encoding="utf-8")
 
 
-def build(workdir: Path) -> tuple[float, str]:
+def build(workdir: Path) -> float:
     """Seconds for `snakemake --cores all` (no sources folder: the synthetic copies have no source texts)."""
     start = time.perf_counter()
     subprocess.run([SNAKEMAKE, "--cores", "all"], cwd=workdir, check=True, capture_output=True)
-    elapsed = time.perf_counter() - start
-    logs = sorted((workdir / ".snakemake" / "log").glob("*.snakemake.log"))
-    return elapsed, logs[-1].read_text(encoding="utf-8") if logs else ""
+    return time.perf_counter() - start
 
 
-def seconds_per_rule(log: str) -> dict[str, float]:
-    """Summed job durations per rule, from the timestamps Snakemake writes when jobs start and finish."""
-    started, rule_of, totals = {}, {}, defaultdict(float)
-    stamp = None
-    for line in log.splitlines():
-        match = re.match(r"^\[(\w{3} \w{3} +\d+ \d\d:\d\d:\d\d \d{4})\]$", line.strip())
-        if match:
-            stamp = datetime.strptime(match[1], "%a %b %d %H:%M:%S %Y")
-            continue
-        rule = re.match(r"^(?:local)?rule (\w+):$", line.strip())
-        if rule:
-            current = rule[1]
-            continue
-        job = re.match(r"^jobid: (\d+)$", line.strip())
-        if job and stamp is not None:
-            started[job[1]], rule_of[job[1]] = stamp, current
-            continue
-        finished = re.match(r"^Finished jobid: (\d+)", line.strip())
-        if finished and finished[1] in started:
-            totals[rule_of[finished[1]]] += (stamp - started[finished[1]]).total_seconds()
-    return dict(totals)
+def seconds_per_rule(workdir: Path) -> dict[str, float]:
+    """Wall-clock seconds of each rule's job in the last build that ran it (Snakemake's `benchmark:` files)."""
+    seconds = {}
+    for path in sorted((workdir / "results" / "benchmarks").glob("*.tsv")):
+        with path.open(encoding="utf-8", newline="") as handle:
+            seconds[path.stem] = float(next(csv.DictReader(handle, delimiter="\t"))["s"])
+    return seconds
 
 
 def edit_one_efficacy_row(workdir: Path) -> None:
@@ -110,12 +94,13 @@ def benchmark(factor: int) -> dict:
         workdir = copy_repository(Path(tmp) / "repo")
         scale_evidence(workdir, factor)
         _, studies = read_rows(workdir / "data" / "studies.csv")
-        full, log = build(workdir)
-        noop, _ = build(workdir)
+        full = build(workdir)
+        per_rule = seconds_per_rule(workdir)
+        noop = statistics.median(build(workdir) for _ in range(3))
         edit_one_efficacy_row(workdir)
-        incremental, _ = build(workdir)
+        incremental = build(workdir)
         return {"factor": factor, "studies": len(studies), "full": full, "noop": noop, "incremental": incremental,
-                "per_rule": seconds_per_rule(log)}
+                "per_rule": per_rule}
 
 
 def main() -> None:
@@ -128,12 +113,13 @@ def main() -> None:
     for r in results:
         name = "real tables" if r["factor"] == 1 else f"synthetic x{r['factor']}"
         print(f"| {name} | {r['studies']} | {r['full']:.1f} | {r['noop']:.1f} | {r['incremental']:.1f} |")
-    print("\nJob time per rule in the full build (seconds, summed over jobs; jobs run two at a time):\n")
+    print("\nJob time per rule in the full build (wall-clock seconds; `figures` runs beside `execute_review`,"
+          " `render_html` beside `render_pdf`):\n")
     rules = sorted({rule for r in results for rule in r["per_rule"]})
     print("| rule | " + " | ".join(f"x{r['factor']}" for r in results) + " |")
     print("|---|" + "---|" * len(results))
     for rule in rules:
-        print(f"| {rule} | " + " | ".join(f"{r['per_rule'].get(rule, 0):.0f}" for r in results) + " |")
+        print(f"| {rule} | " + " | ".join(f"{r['per_rule'].get(rule, 0):.1f}" for r in results) + " |")
 
 
 if __name__ == "__main__":

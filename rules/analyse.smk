@@ -8,6 +8,8 @@ rule analysis_tables:
         expand("results/tables/{name}.csv", name=ANALYSIS_TABLES),
     log:
         "results/logs/analysis_tables.log",
+    benchmark:
+        "results/benchmarks/analysis_tables.tsv"
     conda:
         "../envs/pipeline.yaml"
     script:

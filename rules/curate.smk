@@ -14,6 +14,8 @@ rule clean_curated_tables:
         sources_dir=config["sources_dir"],
     log:
         "results/logs/clean_curated_tables.log",
+    benchmark:
+        "results/benchmarks/clean_curated_tables.tsv"
     conda:
         "../envs/pipeline.yaml"
     script:

@@ -9,6 +9,8 @@ rule figures:
         expand("results/figures/{name}.svg", name=FIGURES),
     log:
         "results/logs/figures.log",
+    benchmark:
+        "results/benchmarks/figures.tsv"
     conda:
         "../envs/pipeline.yaml"
     script:

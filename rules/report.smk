@@ -18,10 +18,10 @@ rule execute_review:
         tables=expand("results/tables/{name}.csv", name=ANALYSIS_TABLES),
     output:
         "results/report/review.md",
-    params:
-        renderer=config["renderer"],
     log:
         "results/logs/execute_review.log",
+    benchmark:
+        "results/benchmarks/execute_review.tsv"
     conda:
         "../envs/pipeline.yaml"
     script:
@@ -43,6 +43,8 @@ rule render_html:
         renderer=config["renderer"],
     log:
         "results/logs/render_html.log",
+    benchmark:
+        "results/benchmarks/render_html.tsv"
     conda:
         "../envs/pipeline.yaml"
     script:
@@ -64,6 +66,8 @@ rule render_pdf:
         pdf_timestamp=config["pdf_timestamp"],
     log:
         "results/logs/render_pdf.log",
+    benchmark:
+        "results/benchmarks/render_pdf.tsv"
     conda:
         "../envs/pipeline.yaml"
     script:
@@ -81,6 +85,8 @@ rule build_manifest:
         "results/manifest.json",
     log:
         "results/logs/build_manifest.log",
+    benchmark:
+        "results/benchmarks/build_manifest.tsv"
     conda:
         "../envs/pipeline.yaml"
     script:

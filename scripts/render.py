@@ -446,12 +446,21 @@ def quarto_available() -> bool:
 
 
 def render_with_quarto(qmd: Path, fmt: str, output: Path) -> None:
-    """Render one format (``html`` or ``typst``) with the real Quarto CLI and move the output into place."""
+    """Render one format (``html`` or ``typst``) with the real Quarto CLI.
+
+    Quarto writes beside the document (``review_files/``, the output), so each format renders in its own
+    copy of the document's folder; the folders the document reads through ``..`` are linked in.
+    """
     qmd = Path(qmd).resolve()
-    subprocess.run(["quarto", "render", qmd.name, "--to", fmt], cwd=qmd.parent, check=True)
-    produced = qmd.with_suffix(".html" if fmt == "html" else ".pdf")
-    Path(output).parent.mkdir(parents=True, exist_ok=True)
-    shutil.move(str(produced), str(output))
+    project = qmd.parent.parent
+    with tempfile.TemporaryDirectory(prefix="quarto-render-") as tmp:
+        work = Path(tmp)
+        shutil.copytree(qmd.parent, work / qmd.parent.name)
+        for folder in ("data", "results", "scripts"):
+            (work / folder).symlink_to(project / folder, target_is_directory=True)
+        copy = work / qmd.parent.name / qmd.name
+        subprocess.run(["quarto", "render", copy.name, "--to", fmt], cwd=copy.parent, check=True)
+        write_atomically(output, copy.with_suffix(".html" if fmt == "html" else ".pdf").read_bytes())
 
 
 def choose_renderer(setting: str) -> str:
@@ -485,11 +494,13 @@ def run_rule(smk) -> None:
     """Snakemake entry point of the three rendering rules: ``execute_review`` (qmd -> executed Markdown),
     ``render_html`` and ``render_pdf`` (executed Markdown -> HTML, PDF)."""
     log = rule_logger(smk.log[0], smk.rule)
-    renderer = choose_renderer(smk.params.renderer)
     try:
         if smk.rule == "execute_review":
             write_atomically(smk.output[0], execute(Path(smk.input.qmd)))
-        elif renderer == "quarto":
+            log.info("executed %s in a Jupyter kernel: %s", smk.input.qmd, smk.output[0])
+            return
+        renderer = choose_renderer(smk.params.renderer)
+        if renderer == "quarto":
             render_with_quarto(Path(smk.input.qmd), "html" if smk.rule == "render_html" else "typst", smk.output[0])
         elif smk.rule == "render_html":
             to_html(Path(smk.input.executed).read_text(encoding="utf-8"), Path(smk.input.qmd).parent, smk.output[0])
@@ -500,7 +511,7 @@ def run_rule(smk) -> None:
     except QmdError as error:
         log.error("%s: %s", smk.input.qmd, error)
         raise SystemExit(1) from None
-    log.info("renderer %s wrote %s", renderer if smk.rule != "execute_review" else "jupyter", smk.output[0])
+    log.info("renderer %s wrote %s", renderer, smk.output[0])
 
 
 if "snakemake" in globals():
