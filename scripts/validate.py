@@ -104,6 +104,8 @@ def _expected_from_frictionless(error) -> str:
                 "required": "a value (this column is required)",
             }.get(name, f"{name} {limit}")
         return note
+    if kind == "source-error" and "empty" in note:
+        return "a header line naming the data dictionary's columns (the file is empty)"
     return {
         "extra-label": "no such column (it is not in the data dictionary)",
         "missing-label": "this column (the data dictionary requires it)",
@@ -148,7 +150,8 @@ def _frictionless_problems(report, datapackage: Path, data_dir: Path) -> list[Pr
             if error.type == "foreign-key":
                 referenced = resources.get(error.reference_name, {}).get("path", error.reference_name)
                 expected = f"a key ({column}) that exists in {referenced}"
-            problems.append(Problem(label, getattr(error, "row_number", None) or (1 if "label" in error.type else None),
+            first_line = "label" in error.type or error.type == "source-error"
+            problems.append(Problem(label, getattr(error, "row_number", None) or (1 if first_line else None),
                                     column, value, expected))
     for error in report.errors:
         problems.append(Problem(str(datapackage), None, None, None, error.message))

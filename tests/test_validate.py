@@ -190,6 +190,12 @@ def test_non_utf8_file_is_refused_with_its_line(curated):
     assert "studies.csv, line 3" in message and "UTF-8" in message
 
 
+def test_empty_file_is_refused_at_its_first_line(curated):
+    (curated / "data" / "safety.csv").write_bytes(b"")
+    message = problems(curated)
+    assert "safety.csv, line 1 - expected a header line naming the data dictionary's columns (the file is empty)" in message
+
+
 def test_validation_never_writes_into_data(curated):
     before = {p.name: p.read_bytes() for p in (curated / "data").rglob("*") if p.is_file()}
     edit_cell(curated / "data" / "efficacy.csv", 2, "outcome", "bad")
