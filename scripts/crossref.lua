@@ -58,31 +58,22 @@ end
 
 local function number_floats(doc)
   local count = { fig = 0, tbl = 0 }
+  -- A Figure with a `fig-` id or a Table with a `tbl-` id gets the next number of its kind.
+  local function number(float, kind)
+    if kind_of(float.identifier) ~= kind then return nil end
+    count[kind] = count[kind] + 1
+    numbers[float.identifier] = tostring(count[kind])
+    if not is_typst then
+      local label = PREFIXES[kind] .. " " .. count[kind] .. ":"
+      local prefix = pandoc.Inlines({ pandoc.Strong({ pandoc.Str(label) }), pandoc.Space() })
+      local caption = float.caption.long[1] and float.caption.long[1].content or pandoc.Inlines({})
+      float.caption.long = { pandoc.Plain(prefix .. caption) }
+    end
+    return float
+  end
   return doc:walk({
-    Figure = function(fig)
-      if kind_of(fig.identifier) == "fig" then
-        count.fig = count.fig + 1
-        numbers[fig.identifier] = tostring(count.fig)
-        if not is_typst then
-          local prefix = pandoc.Inlines({ pandoc.Strong({ pandoc.Str("Figure " .. count.fig .. ":") }), pandoc.Space() })
-          local caption = fig.caption.long[1] and fig.caption.long[1].content or pandoc.Inlines({})
-          fig.caption.long = { pandoc.Plain(prefix .. caption) }
-        end
-        return fig
-      end
-    end,
-    Table = function(tbl)
-      if kind_of(tbl.identifier) == "tbl" then
-        count.tbl = count.tbl + 1
-        numbers[tbl.identifier] = tostring(count.tbl)
-        if not is_typst then
-          local prefix = pandoc.Inlines({ pandoc.Strong({ pandoc.Str("Table " .. count.tbl .. ":") }), pandoc.Space() })
-          local caption = tbl.caption.long[1] and tbl.caption.long[1].content or pandoc.Inlines({})
-          tbl.caption.long = { pandoc.Plain(prefix .. caption) }
-        end
-        return tbl
-      end
-    end,
+    Figure = function(fig) return number(fig, "fig") end,
+    Table = function(tbl) return number(tbl, "tbl") end,
   })
 end
 
