@@ -241,7 +241,7 @@ def cell_markdown(cell: Cell, outputs, echo_default: bool) -> str:
         return "\n\n".join(parts)
     label = str(options.get("label", ""))
     asis = options.get("output") == "asis"
-    for output_index, output in enumerate(outputs):
+    for output in outputs:
         kind = output.get("output_type")
         if kind == "stream":
             if output.get("name") == "stdout":
@@ -251,9 +251,8 @@ def cell_markdown(cell: Cell, outputs, echo_default: bool) -> str:
         if kind == "error":
             raise QmdError(f"line {cell.line}: {output.get('ename')}: {output.get('evalue')}")
         data = output.get("data", {})
-        image = next(((mime, ext) for mime, ext in (("image/svg+xml", "svg"), ("image/png", "png")) if mime in data), None)
-        if image:
-            mime, _ = image
+        mime = next((candidate for candidate in ("image/svg+xml", "image/png") if candidate in data), None)
+        if mime:
             payload = data[mime]
             # a data URI keeps the executed Markdown one self-contained file between execution and Pandoc
             encoded = base64.b64encode(payload.encode("utf-8")).decode("ascii") if mime == "image/svg+xml" else payload
@@ -313,7 +312,7 @@ def pandoc_metadata(metadata: dict, fmt: str) -> dict:
 def pandoc_arguments(metadata: dict, fmt: str, source_dir: Path) -> list[str]:
     """Command-line options equivalent to the Quarto format options the document sets."""
     options = pandoc_metadata(metadata, fmt)
-    args = ["--standalone", f"--lua-filter={CROSSREF_FILTER}", "--citeproc"]
+    args = ["--standalone", f"--lua-filter={CROSSREF_FILTER}", "--citeproc", f"--resource-path={source_dir}"]
     if metadata.get("bibliography"):
         args.append(f"--bibliography={source_dir / metadata['bibliography']}")
     if metadata.get("csl"):
@@ -324,7 +323,7 @@ def pandoc_arguments(metadata: dict, fmt: str, source_dir: Path) -> list[str]:
     if options.get("number-sections", metadata.get("number-sections")) and fmt == "html":
         args.append("--number-sections")
     if fmt == "html":
-        args += ["--embed-resources", "--mathml", f"--resource-path={source_dir}"]
+        args += ["--embed-resources", "--mathml"]
         if options.get("css"):
             args.append(f"--css={source_dir / options['css']}")
         args.append("--section-divs")
@@ -422,8 +421,7 @@ def to_pdf(executed: str, source_dir: Path, pdf: Path, timestamp: int = 0) -> No
     with tempfile.TemporaryDirectory(prefix="qmd-typst-") as tmp:
         work = Path(tmp)
         # Typst reads images only below its root: Pandoc copies every image into the work folder first.
-        args = pandoc_arguments(metadata, "typst", source_dir) + [f"--resource-path={source_dir}",
-                                                                          "--extract-media=media"]
+        args = pandoc_arguments(metadata, "typst", source_dir) + ["--extract-media=media"]
         typ = run_pandoc(markdown, "typst", args, metadata, work)
         compile_pdf(typst_preamble() + typ, pdf, work, timestamp)
 
