@@ -7,26 +7,33 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-from-lock
-# Phrase-in-source check: on when the source texts sit beside the repository (as in CI).
-SOURCES ?= $(wildcard ../shared/sources)
+# Source texts for the phrase-in-source check. By default the workflow's config (sources_dir: auto) uses
+# ../shared/sources when it exists, exactly as plain `snakemake --cores all` does, so neither rebuilds what the
+# other built. `make report SOURCES=/path/to/sources` points the build (and verify) at another folder.
+SOURCES ?=
 CORES ?= all
-# Snakemake reads an empty `--config sources_dir=` as None, so the option is only passed when SOURCES is set.
-CONFIG := $(if $(SOURCES),--config sources_dir=$(SOURCES))
+CONFIG := $(if $(SOURCES),--config sources_dir=$(abspath $(SOURCES)))
+VERIFY_SOURCES := $(abspath $(or $(SOURCES),$(wildcard ../shared/sources)))
+# After a failed build, repeat the curated-data problems (if that is what failed) as the last lines printed.
+LAST_WORDS = { grep -q 'nothing was built' results/logs/clean_curated_tables.log 2>/dev/null && \
+	{ printf '\nThe build stopped on these problems in the curated data:\n'; \
+	sed -n 's/^ERROR The curated data have/The curated data have/p; s/^  data/  data/p' \
+	results/logs/clean_curated_tables.log; } >&2; exit 1; }
 
 .PHONY: report test lint dry-run bench lock clean verify update-reference unlock
 
 # --rerun-incomplete: a build killed mid-job (SIGKILL, power loss) leaves outputs Snakemake marks incomplete;
 # without the flag the next build refuses to start ("IncompleteFilesException"), with it they are rebuilt.
 report: $(STAMP)
-	$(BIN)/snakemake --cores $(CORES) --rerun-incomplete $(CONFIG)
+	$(BIN)/snakemake --cores $(CORES) --rerun-incomplete $(CONFIG) || $(LAST_WORDS)
 
 # Rebuild from scratch in a temporary copy and compare tables, figures, HTML and PDF with reference/.
 verify: $(STAMP)
-	$(BIN)/python scripts/verify.py check --build --cores $(CORES) $(if $(SOURCES),--sources $(abspath $(SOURCES)))
+	$(BIN)/python scripts/verify.py check --build --cores $(CORES) $(if $(VERIFY_SOURCES),--sources $(VERIFY_SOURCES))
 
 # After a deliberate change of outputs: rebuild from scratch and rewrite reference/ (then commit it).
 update-reference: $(STAMP)
-	$(BIN)/python scripts/verify.py update --build --cores $(CORES) $(if $(SOURCES),--sources $(abspath $(SOURCES)))
+	$(BIN)/python scripts/verify.py update --build --cores $(CORES) $(if $(VERIFY_SOURCES),--sources $(VERIFY_SOURCES))
 
 # Only after a killed build ("Directory cannot be locked" while no other Snakemake runs here).
 unlock: $(STAMP)

@@ -10,7 +10,10 @@ Run `snakemake --cores all`; see README.md for targets and options.
 """
 
 import json
+import sys
+from pathlib import Path
 
+from snakemake.exceptions import WorkflowError
 from snakemake.utils import min_version, validate
 
 min_version("9.0")
@@ -20,6 +23,16 @@ configfile: "config/config.yaml"
 
 
 validate(config, "config/config.schema.yaml")
+
+# 'auto' means the source texts beside the repository when they are there, so that `snakemake --cores all` and
+# `make report` resolve the same folder and neither rebuilds what the other built.
+SOURCES_DIR = config["sources_dir"] or ""  # `--config sources_dir=` arrives as None
+if SOURCES_DIR == "auto":
+    SOURCES_DIR = "../shared/sources" if Path("../shared/sources").is_dir() else ""
+if SOURCES_DIR and not Path(SOURCES_DIR).is_dir():
+    raise WorkflowError(f"config sources_dir '{SOURCES_DIR}' is not a folder; set it to the folder of the source "
+                        "texts, to 'auto', or to '' to skip the phrase-in-source check")
+SOURCE_TEXTS = sorted(str(path) for path in Path(SOURCES_DIR).glob("*.txt")) if SOURCES_DIR else []
 
 # The curated tables, their columns, types and vocabularies are defined once, in the data dictionary.
 with open("data/datapackage.json", encoding="utf-8") as handle:
@@ -53,6 +66,14 @@ include: "rules/curate.smk"
 include: "rules/analyse.smk"
 include: "rules/figures.smk"
 include: "rules/report.smk"
+
+
+onerror:
+    # Snakemake prints its own traceback after a failed job; the curator needs the problems, so they come last.
+    CLEAN_LOG = Path("results/logs/clean_curated_tables.log")
+    if CLEAN_LOG.exists() and "nothing was built" in CLEAN_LOG.read_text(encoding="utf-8"):
+        PROBLEMS = CLEAN_LOG.read_text(encoding="utf-8").removeprefix("ERROR ").rstrip()
+        print(f"\n{PROBLEMS}", file=sys.stderr)
 
 
 rule all:

@@ -7,11 +7,14 @@ rule clean_curated_tables:
         datapackage="data/datapackage.json",
         curated=expand("data/{table}.csv", table=CURATED_TABLES),
         bibliography="report/references.bib",
+        sources=SOURCE_TEXTS,
     output:
         validation="results/validation/report.txt",
+        awaiting="results/validation/awaiting_classification.csv",
         clean=expand("results/clean/{table}.csv", table=CURATED_TABLES),
     params:
-        sources_dir=config["sources_dir"],
+        # the folder of the source texts (empty: no phrase-in-source check), read from the inputs themselves
+        sources_dir=lambda wildcards, input: str(Path(input.sources[0]).parent) if input.sources else "",
     log:
         "results/logs/clean_curated_tables.log",
     benchmark:

@@ -11,10 +11,11 @@ rule execute_review:
         qmd="report/review.qmd",
         project="report/_quarto.yml",
         bibliography="report/references.bib",
-        helpers=["scripts/report_helpers.py", "scripts/vocabulary.py", "scripts/conventions.py"],
+        helpers=["scripts/report_helpers.py", "scripts/vocabulary.py", "scripts/conventions.py", "scripts/populations.py"],
         renderer="scripts/render.py",
         datapackage="data/datapackage.json",
         clean=expand("results/clean/{table}.csv", table=CURATED_TABLES),
+        validation=["results/validation/report.txt", "results/validation/awaiting_classification.csv"],
         tables=expand("results/tables/{name}.csv", name=ANALYSIS_TABLES),
     output:
         "results/report/review.md",

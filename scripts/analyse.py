@@ -13,23 +13,42 @@ import numpy as np
 import pandas as pd
 
 import synthesis
+from conventions import REFRACTORY_LINES
+from populations import one_report_per_population
 
+# Disease-status outcomes in the order of the Wallace hierarchy: each is "inactive disease or better".
+INACTIVE_OR_BETTER = ["inactive_disease", "inactive_disease_off_glucocorticoids", "inactive_disease_off_medication",
+                      "remission_on_medication", "remission_off_medication"]
 RESPONSE_OUTCOMES = [
-    "jia_acr30_no_fever", "adapted_acr_pedi_30", "adapted_acr_pedi_50", "adapted_acr_pedi_70",
-    "adapted_acr_pedi_90", "adapted_acr_pedi_100", "acr_pedi_30", "acr_pedi_50", "acr_pedi_70", "acr_pedi_90",
-    "acr_pedi_100", "clinically_inactive_disease", "minimal_disease_activity", "remission", "jadas_remission",
-    "complete_response", "investigator_defined_response",
+    "adapted_acr_pedi_30", "adapted_acr_pedi_50", "adapted_acr_pedi_70", "adapted_acr_pedi_90",
+    "adapted_acr_pedi_100", "acr_pedi_30", "acr_pedi_50", "acr_pedi_70", "acr_pedi_90", "acr_pedi_100",
+    *INACTIVE_OR_BETTER, "remission_undefined", "minimal_disease_activity", "jadas_le_1",
+    "jadas_remission_on_medication", "jadas71_zero", "no_active_joints", "complete_response",
+    "investigator_defined_response",
 ]
-MARKER_OUTCOMES = ["das_crp", "crp", "esr", "active_joints", "haq", "larsen_score"]
+MARKER_OUTCOMES = ["das_crp", "crp", "esr", "active_joint_count", "haq", "larsen_score"]
+GLUCOCORTICOID_OUTCOMES = ["glucocorticoid_discontinued", "glucocorticoid_tapered", "glucocorticoid_tapered_or_discontinued"]
 STUDY_COLUMNS = ["study_id", "study_label", "year", "design", "population", "treatment_line"]
 
 
+def class_switch(treatment_line: str, target: str, prior_biologic) -> bool:
+    """Whether a study is of one class after failure of the other: IL-1 blockade after an IL-6 blocker failed,
+    or IL-6 blockade after an IL-1 blocker failed (``prior_biologic`` lists the failed classes, ';'-separated)."""
+    other = {"IL-6": "IL-1", "IL-1": "IL-6"}.get(target)
+    failed = str(prior_biologic).split(";") if isinstance(prior_biologic, str) else []
+    return treatment_line == "after_biologic" and other in failed
+
+
 def study_characteristics(studies: pd.DataFrame, arms: pd.DataFrame) -> pd.DataFrame:
-    """One row per included study: design, population, line of therapy, drugs, dose, n, follow-up, arms."""
+    """One row per included study: design, population, line of therapy, drugs, dose, n, follow-up, arms,
+    the failed biologic class, whether it studies a switch between classes, and its population."""
     arm_counts = arms.groupby("study_id").size().rename("n_arms").reset_index()
     table = studies.merge(arm_counts, on="study_id", how="left")
     table["n_arms"] = table["n_arms"].fillna(0).astype(int)
-    columns = STUDY_COLUMNS + ["target", "drugs", "dose", "n_total", "follow_up", "country", "n_arms"]
+    table["class_switch"] = [class_switch(*row) for row in
+                             zip(table["treatment_line"], table["target"], table["prior_biologic"])]
+    columns = STUDY_COLUMNS + ["target", "drugs", "dose", "n_total", "follow_up", "country", "n_arms",
+                               "prior_biologic", "class_switch", "population_id"]
     return table[columns].sort_values(["year", "study_id"]).reset_index(drop=True)
 
 
@@ -83,8 +102,8 @@ def marker_changes(studies: pd.DataFrame, efficacy: pd.DataFrame) -> pd.DataFram
 NON_RANDOMISED = ["open_label_extension", "single_arm_trial", "prospective_cohort", "retrospective_cohort", "registry",
                   "post_marketing_surveillance", "case_series", "case_report"]
 # For "response (study definition)", one row per cohort arm: the first outcome of this list that it reports.
-RESPONSE_PREFERENCE = ["investigator_defined_response", "complete_response", "jia_acr30_no_fever", "adapted_acr_pedi_30",
-                       "acr_pedi_30", "remission", "clinically_inactive_disease"]
+RESPONSE_PREFERENCE = ["investigator_defined_response", "complete_response", "adapted_acr_pedi_30", "acr_pedi_30",
+                       "remission_undefined", "inactive_disease"]
 SAFETY_EVENTS = ["macrophage_activation_syndrome", "serious_infection", "serious_adverse_event"]
 RCT_RESPONSE_COLUMNS = ["study_id", "drug", "target", "endpoint", "timepoint", "events_active", "n_active",
                         "events_placebo", "n_placebo", "odds_ratio", "or_ci_lower", "or_ci_upper", "risk_ratio",
@@ -222,20 +241,49 @@ def sensitivity_refractory_only(studies, arms, efficacy) -> pd.DataFrame:
     """IL-6 versus IL-1 blockade in all trials and in trials whose population the source calls refractory."""
     comparisons = rct_comparisons(studies, arms, efficacy)
     return _sensitivity(comparisons, {"all trials": comparisons["drug"].notna(),
-                                      "refractory populations only": comparisons["treatment_line"] == "refractory"})
+                                      "refractory populations only": comparisons["treatment_line"].isin(REFRACTORY_LINES)})
+
+
+def inactive_or_better(efficacy: pd.DataFrame) -> pd.DataFrame:
+    """Efficacy rows with "inactive disease or better" added up from mutually exclusive categories.
+
+    A source that classifies the same patients into exclusive categories (``exclusive_set``; e.g. active
+    disease 6/24, inactive disease 5/24, remission 13/24) reports as "inactive disease" only the part of those
+    with inactive disease or better that is not in remission; read alone, that category under-states the
+    outcome. Its ``inactive_disease`` row is replaced by the sum of the categories at or above inactive disease
+    (18/24), coded ``inactive_disease``; every other row, including the other categories, is kept.
+    """
+    columns = list(efficacy.columns)
+    sets = efficacy[efficacy["exclusive_set"].notna() & efficacy["events"].notna() & efficacy["denominator"].notna()]
+    derived, replaced = [], []
+    for _, group in sets.groupby(["study_id", "arm_id", "timepoint", "exclusive_set"], sort=True):
+        better = group[group["outcome"].isin(INACTIVE_OR_BETTER)]
+        if better.empty or group["denominator"].nunique() != 1:
+            continue
+        row = better.iloc[0].copy()
+        row["outcome"] = "inactive_disease"
+        row["outcome_as_reported"] = "inactive disease or better: " + " + ".join(better["outcome_as_reported"])
+        row["events"] = int(better["events"].sum())
+        row["percent"], row["percent_value"] = np.nan, np.nan
+        derived.append(row)
+        replaced += list(group.index[group["outcome"] == "inactive_disease"])
+    kept = efficacy.drop(index=replaced)
+    return pd.concat([kept, pd.DataFrame(derived, columns=columns)], ignore_index=True) if derived else kept
 
 
 def _cohort_arms(studies, arms, efficacy) -> pd.DataFrame:
-    rows = efficacy[efficacy["events"].notna() & efficacy["denominator"].notna()]
+    rows = inactive_or_better(efficacy)
+    rows = rows[rows["events"].notna() & rows["denominator"].notna()]
     rows = rows.merge(arms[["study_id", "arm_id", "drug", "target", "role"]], on=["study_id", "arm_id"])
-    rows = rows.merge(studies[STUDY_COLUMNS], on="study_id")
+    rows = rows.merge(studies[STUDY_COLUMNS + ["population_id"]], on="study_id")
     return rows[rows["design"].isin(NON_RANDOMISED) & rows["target"].isin(["IL-6", "IL-1"])]
 
 
 def pooled_proportions(studies: pd.DataFrame, arms: pd.DataFrame, efficacy: pd.DataFrame) -> pd.DataFrame:
     """Random-effects pooled proportions (logit scale, Hartung-Knapp) by target in non-randomised cohorts.
 
-    Two outcome families, one row per cohort arm each: clinically inactive disease and response by the
+    Two outcome families, one row per cohort arm each: inactive disease (on medication or status not stated, with "inactive disease or better" added up
+    from exclusive categories) and response by the
     study's own definition (the first outcome of ``RESPONSE_PREFERENCE`` the arm reports). Within a family an
     arm contributes its latest timepoint; "final follow-up" and "not reported" count as later than any dated
     timepoint, as they usually are.
@@ -245,19 +293,20 @@ def pooled_proportions(studies: pd.DataFrame, arms: pd.DataFrame, efficacy: pd.D
     cohorts = _cohort_arms(studies, arms, efficacy).copy()
     cohorts["weeks"] = cohorts["timepoint_weeks"].fillna(np.inf)  # undated = latest
     families = {}
-    inactive = cohorts[cohorts["outcome"] == "clinically_inactive_disease"].sort_values(["weeks"], kind="stable")
-    families["clinically inactive disease"] = inactive.groupby(["study_id", "arm_id"]).tail(1)
+    inactive = cohorts[cohorts["outcome"] == "inactive_disease"].sort_values(["weeks"], kind="stable")
+    families["inactive disease"] = inactive.groupby(["study_id", "arm_id"]).tail(1)
     ranked = cohorts[cohorts["outcome"].isin(RESPONSE_PREFERENCE)].copy()
     ranked["rank"] = ranked["outcome"].map(RESPONSE_PREFERENCE.index)
     ranked = ranked.sort_values(["rank", "weeks"], ascending=[True, False], kind="stable")
     families["response (study definition)"] = ranked.groupby(["study_id", "arm_id"]).head(1)
-    subsets = {"refractory": ["refractory"], "first line": ["first_line"],
-               "all cohorts": ["refractory", "first_line", "mixed", "not_reported"]}
+    subsets = {"refractory": list(REFRACTORY_LINES), "first line": ["first_line_biologic"],
+               "all cohorts": [*REFRACTORY_LINES, "first_line_biologic", "mixed", "not_reported"]}
     rows = []
     for family, table in families.items():
         for subset, lines in subsets.items():
             for target in ("IL-6", "IL-1"):
                 part = table[table["treatment_line"].isin(lines) & (table["target"] == target)]
+                part = one_report_per_population(part, "denominator")  # each population once per pool
                 row = {"outcome_family": family, "subset": subset, "target": target, "k_cohorts": len(part),
                        "patients": int(part["denominator"].sum()), "studies": ";".join(sorted(set(part["study_id"])))}
                 if len(part) >= 2:
@@ -280,7 +329,7 @@ def pooled_proportions(studies: pd.DataFrame, arms: pd.DataFrame, efficacy: pd.D
 
 def glucocorticoid_sparing(studies: pd.DataFrame, arms: pd.DataFrame, efficacy: pd.DataFrame) -> pd.DataFrame:
     """Glucocorticoid discontinuation or tapering as reported, with Wilson intervals where counts are given."""
-    rows = efficacy[efficacy["outcome"].isin(["glucocorticoid_discontinued", "glucocorticoid_tapered_or_discontinued"])]
+    rows = efficacy[efficacy["outcome"].isin(GLUCOCORTICOID_OUTCOMES)]
     table = rows.merge(arms[["study_id", "arm_id", "drug", "target"]], on=["study_id", "arm_id"]).merge(
         studies[STUDY_COLUMNS], on="study_id")
     has_counts = table["events"].notna() & table["denominator"].notna()

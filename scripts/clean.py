@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 import pypandoc
 
+from populations import population_ids
+
 WEEKS_PER_MONTH = 52.1775 / 12  # mean Gregorian month
 WEEKS_PER_YEAR = 52.1775
 WEEKS_PER_DAY = 1 / 7
@@ -85,7 +87,8 @@ def study_labels(bib_path: Path) -> pd.DataFrame:
     for entry in entries:
         authors = entry.get("author") or []
         first = authors[0] if authors else {}
-        name = first.get("family") or first.get("literal") or "Anonymous"
+        # An entry without authors is labelled by its short title (BibTeX 'shorttitle'), e.g. 'Moscow cohort'.
+        name = first.get("family") or first.get("literal") or entry.get("title-short") or "Anonymous"
         year = (entry.get("issued", {}).get("date-parts") or [["n.d."]])[0][0]
         rows.append({"study_id": entry["id"], "study_label": f"{name} {year}".strip()})
     labels = pd.DataFrame(rows, columns=["study_id", "study_label"]).sort_values("study_id")
@@ -105,14 +108,27 @@ def _to_int(series: pd.Series) -> pd.Series:
     return pd.to_numeric(series.replace("", np.nan)).astype("Int64")
 
 
-def clean_studies(studies: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
-    """Studies with typed year and n, and the bibliography label."""
+def clean_studies(studies: pd.DataFrame, labels: pd.DataFrame, overlaps: pd.DataFrame) -> pd.DataFrame:
+    """Studies with typed year and n, the bibliography label, and the population each report belongs to.
+
+    ``population_id`` groups reports that share patients (``populations.population_ids``);
+    ``population_reports`` is how many included reports describe that population.
+    """
     out = studies.copy()
     out["year"] = _to_int(out["year"])
     out["n_total"] = _to_int(out["n_total"])
     out = out.merge(labels, on="study_id", how="left", validate="one_to_one")
     out["study_label"] = out["study_label"].fillna(out["study_id"])
+    out["population_id"] = out["study_id"].map(population_ids(out["study_id"], overlaps))
+    out["population_reports"] = out.groupby("population_id")["study_id"].transform("count")
     return out
+
+
+def with_source_kind(rows: pd.DataFrame, inclusion_log: pd.DataFrame) -> pd.DataFrame:
+    """Rows with the kind of text their phrase comes from (primary, fuller, secondary) and its flag, if any,
+    so that an analysis can leave out numbers from third-party tables or flagged texts and say so."""
+    kinds = inclusion_log[["source_file", "source_kind", "flag"]].rename(columns={"flag": "source_flag"})
+    return rows.merge(kinds, on="source_file", how="left", validate="many_to_one")
 
 
 def clean_arms(arms: pd.DataFrame) -> pd.DataFrame:
@@ -161,19 +177,24 @@ def clean_meta_estimates(meta: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def clean_table(name: str, curated: pd.DataFrame, bib_path: Path) -> pd.DataFrame:
-    """The clean version of curated table ``name`` (validated before this runs)."""
+def clean_table(name: str, curated: dict[str, pd.DataFrame], bib_path: Path) -> pd.DataFrame:
+    """The clean version of curated table ``name`` (validated before this runs); ``curated`` holds every
+    curated table by name, as some clean tables join another (overlaps, the inclusion log)."""
+    table = curated[name]
     if name == "studies":
-        return clean_studies(curated, study_labels(bib_path))
+        return clean_studies(table, study_labels(bib_path), curated["overlaps"])
     cleaners = {"arms": clean_arms, "efficacy": clean_efficacy, "safety": clean_safety,
                 "meta_estimates": clean_meta_estimates}
-    return cleaners.get(name, lambda table: table)(curated)
+    table = cleaners.get(name, lambda rows: rows)(table)
+    if name in {"efficacy", "safety", "meta_estimates"}:
+        table = with_source_kind(table, curated["inclusion_log"])
+    return table
 
 
 def run_rule(smk) -> None:
     """Snakemake entry point: validate every curated table, then write the clean tables."""
     from pipeline_io import rule_logger, write_atomically, write_table
-    from validate import CurationError, checks_report, validate
+    from validate import CurationError, awaiting_classification, awaiting_warning, checks_report, validate
 
     log = rule_logger(smk.log[0], smk.rule)
     sources_dir = Path(smk.params.sources_dir) if smk.params.sources_dir else None
@@ -185,14 +206,18 @@ def run_rule(smk) -> None:
     except CurationError as error:
         log.error("%s", error)
         raise SystemExit(1) from None
-    report = checks_report(sources_dir)
+    awaiting = awaiting_classification(Path(smk.input.datapackage), sources_dir)
+    report = checks_report(sources_dir, awaiting)
     log.info("%s", report.strip())
     write_atomically(smk.output.validation, report)
-    for curated, clean in zip(smk.input.curated, smk.output.clean, strict=True):
-        name = Path(curated).stem
-        table = clean_table(name, read_curated(Path(curated)), Path(smk.input.bibliography))
+    write_table(pd.DataFrame({"source_file": awaiting}, dtype=str), smk.output.awaiting)
+    curated = {Path(path).stem: read_curated(Path(path)) for path in smk.input.curated}
+    for name, clean in zip(curated, smk.output.clean, strict=True):
+        table = clean_table(name, curated, Path(smk.input.bibliography))
         write_table(table, clean)
         log.info("%s: %d rows, %d columns", name, len(table), table.shape[1])
+    for name in awaiting:  # last, so that the console shows them after the tables
+        log.warning("%s", awaiting_warning(name))
 
 
 if "snakemake" in globals():

@@ -8,3 +8,7 @@ CONFIDENCE_LEVEL = 0.95
 
 #: Amount added to each cell of a study that has a zero cell.
 DEFAULT_CONTINUITY_CORRECTION = 0.5
+
+# "Refractory" in this review: the biologic was started after inadequate response to glucocorticoids or
+# conventional drugs, or after another biologic failed (data dictionary: studies.treatment_line).
+REFRACTORY_LINES = ("after_conventional", "after_biologic")

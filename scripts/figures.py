@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from conventions import REFRACTORY_LINES
 from figure_style import TARGET_COLOURS, TARGET_MARKERS, figure, save_svg
 from vocabulary import label, sentence as readable
 
@@ -20,19 +21,26 @@ DESIGN_ORDER = [
 ]
 
 
+EVIDENCE_SYNTHESES = {"systematic_review", "meta_analysis", "network_meta_analysis"}
 
 
 def evidence_map(characteristics: pd.DataFrame):
-    """Year x design, marker area proportional to patients, colour by target."""
+    """Year x design; primary studies coloured by target with marker area proportional to patients; evidence
+    syntheses as hollow grey diamonds of one size, since their patients are those of the trials they pool."""
     designs = [d for d in DESIGN_ORDER if d in set(characteristics["design"])]
     fig = figure(height_in=0.45 * len(designs) + 1.4)
     ax = fig.add_subplot()
     y = {design: i for i, design in enumerate(designs)}
     n = characteristics["n_total"].fillna(1).clip(lower=1)
-    for target, group in characteristics.groupby("target", sort=True):
+    is_synthesis = characteristics["design"].isin(EVIDENCE_SYNTHESES)
+    for target, group in characteristics[~is_synthesis].groupby("target", sort=True):
         sizes = 12 + 1.6 * np.sqrt(n.loc[group.index]) ** 2 / 4
         ax.scatter(group["year"], [y[d] for d in group["design"]], s=sizes, color=TARGET_COLOURS.get(target, "#999999"),
                    marker=TARGET_MARKERS.get(target, "o"), alpha=0.75, edgecolor="black", linewidth=0.4, label=target)
+    syntheses = characteristics[is_synthesis]
+    if not syntheses.empty:
+        ax.scatter(syntheses["year"], [y[d] for d in syntheses["design"]], s=40, facecolor="white", edgecolor="#555555",
+                   marker="D", linewidth=0.8, label="evidence synthesis (not sized)")
     ax.set_yticks(range(len(designs)), [readable(d) for d in designs])
     ax.set_xlabel("Publication year")
     ax.invert_yaxis()
@@ -46,7 +54,8 @@ def shorten(text: str, limit: int = 45) -> str:
     return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "\u2026"
 
 
-COHORT_LINES = {"refractory": "Refractory disease", "first_line": "First-line use"}
+# Panels by line of therapy: "refractory" is after conventional drugs or another biologic failed.
+COHORT_PANELS = {line: "Refractory disease" for line in REFRACTORY_LINES} | {"first_line_biologic": "First-line use"}
 
 
 def response_forest(proportions: pd.DataFrame):
@@ -55,14 +64,19 @@ def response_forest(proportions: pd.DataFrame):
     Filled markers with Wilson 95% intervals where responders and denominators are reported; hollow markers
     for a percentage reported without its denominator (no interval can be computed).
     """
-    table = proportions[proportions["treatment_line"].isin(COHORT_LINES) & proportions["target"].isin(["IL-6", "IL-1"])
+    table = proportions[proportions["treatment_line"].isin(COHORT_PANELS) & proportions["target"].isin(["IL-6", "IL-1"])
                         & ~proportions["design"].str.startswith("randomised")]
-    lines = [line for line in COHORT_LINES if line in set(table["treatment_line"])]
-    sizes = [max(1, (table["treatment_line"] == line).sum()) for line in lines]
+    table = table.assign(panel=table["treatment_line"].map(COHORT_PANELS))
+    lines = [line for line in dict.fromkeys(COHORT_PANELS.values()) if line in set(table["panel"])]
+    if not lines:
+        fig = figure(height_in=1.2)
+        fig.text(0.5, 0.5, "No refractory or first-line cohort reports a response proportion.", ha="center")
+        return fig
+    sizes = [max(1, (table["panel"] == line).sum()) for line in lines]
     fig = figure(height_in=0.24 * sum(sizes) + 0.5 * len(lines) + 1.0)
     axes = fig.subplots(len(lines), 1, squeeze=False, sharex=True, height_ratios=sizes).ravel()
     for ax, line in zip(axes, lines):
-        part = table[table["treatment_line"] == line].sort_values(["target", "year", "study_id"], ascending=[False, True, True])
+        part = table[table["panel"] == line].sort_values(["target", "year", "study_id"], ascending=[False, True, True])
         part = part.reset_index(drop=True)
         for y, r in part.iterrows():
             colour = TARGET_COLOURS[r["target"]]
@@ -71,12 +85,12 @@ def response_forest(proportions: pd.DataFrame):
                             fmt=TARGET_MARKERS[r["target"]], color=colour, capsize=2, markersize=5)
             else:
                 ax.plot(r["proportion"], y, TARGET_MARKERS[r["target"]], color=colour, markerfacecolor="white", markersize=5)
-        counts = [f"{int(r.responders)}/{int(r.n_evaluated)}" if r.interval_available else f"{r.percent:g}%"
+        counts = [f"{int(r.responders)}/{int(r.n_evaluated)}" if r.interval_available else f"{100 * r.proportion:g}%"
                   for r in part.itertuples()]
         ax.set_yticks(range(len(part)), [f"{r.study_label} ({r.drug}), {shorten(r.outcome_as_reported)}, {r.timepoint}: {c}"
                                          for r, c in zip(part.itertuples(), counts)], fontsize=7)
         ax.invert_yaxis()
-        ax.set_title(COHORT_LINES[line], loc="left")
+        ax.set_title(line, loc="left")
     axes[-1].set_xlim(0, 1)
     axes[-1].xaxis.set_major_formatter(lambda value, _: f"{value:.0%}")
     axes[-1].set_xlabel("Patients with the outcome (filled: 95% Wilson interval; hollow: percentage without denominator)")
@@ -168,7 +182,9 @@ def safety_rates(rates: pd.DataFrame):
         part = rates[rates["event"] == event].sort_values(["target", "drug"]).reset_index(drop=True)
         for y, r in part.iterrows():
             colour = TARGET_COLOURS.get(r["target"], "#555555")
-            has_ci = pd.notna(r["rate_ci_lower"]) and pd.notna(r["rate_ci_upper"])
+            # An interval printed around a rate it does not contain (a typo in the source) is not drawn.
+            has_ci = (pd.notna(r["rate_ci_lower"]) and pd.notna(r["rate_ci_upper"])
+                      and r["rate_ci_lower"] <= r["rate_per_100py_reported"] <= r["rate_ci_upper"])
             ax.errorbar(r["rate_per_100py_reported"], y, xerr=[[r["rate_per_100py_reported"] - r["rate_ci_lower"]],
                         [r["rate_ci_upper"] - r["rate_per_100py_reported"]]] if has_ci else None,
                         fmt=TARGET_MARKERS.get(r["target"], "o"), color=colour, capsize=2)
@@ -177,7 +193,7 @@ def safety_rates(rates: pd.DataFrame):
         ax.set_title({"macrophage_activation_syndrome": "Macrophage activation syndrome",
                       "serious_infection": "Serious infections", "serious_adverse_event": "Serious adverse events"}[event],
                      loc="left")
-    axes[-1].set_xlabel("Events per 100 patient-years, as reported (95% CI where reported)")
+    axes[-1].set_xlabel("Events per 100 patient-years, as reported (95% CI where reported and consistent)")
     return fig
 
 

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from conventions import REFRACTORY_LINES  # noqa: F401 - used by the review
+from populations import one_report_per_population  # noqa: F401 - used by the review
 from vocabulary import label, sentence as readable  # noqa: F401 - used by the review
 
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>$@~^&=:;'\"%/])")
@@ -98,6 +100,14 @@ class Results:
     def clean(self, name: str) -> pd.DataFrame:
         return pd.read_csv(self.root / "clean" / f"{name}.csv", keep_default_na=False, na_values=[""])
 
+    def validation(self, name: str) -> pd.DataFrame:
+        return pd.read_csv(self.root / "validation" / f"{name}.csv", keep_default_na=False, na_values=[""])
+
+    def sources_checked(self) -> bool:
+        """Whether the build checked the curated data against the source texts (config sources_dir)."""
+        return "SKIPPED" not in (self.root / "validation" / "report.txt").read_text(encoding="utf-8")
+
+
 def data_dictionary(datapackage: Path) -> pd.DataFrame:
     """One row per column of every curated table, from data/datapackage.json (the single source of truth)."""
     descriptor = json.loads(Path(datapackage).read_text(encoding="utf-8"))
@@ -105,11 +115,21 @@ def data_dictionary(datapackage: Path) -> pd.DataFrame:
     for resource in descriptor["resources"]:
         for field in resource["schema"]["fields"]:
             constraints = field.get("constraints", {})
-            allowed = ", ".join(constraints["enum"]) if "enum" in constraints else constraints.get("pattern", "")
+            allowed = (", ".join(str(code) for code in constraints["enum"]) if "enum" in constraints
+                       else field.get("hint", ""))
             rows.append({"table": resource["path"], "column": field["name"], "type": field["type"],
                          "required": "yes" if constraints.get("required") else "",
                          "description": field.get("description", ""), "allowed": allowed})
     return pd.DataFrame(rows)
+
+
+def vocabularies(datapackage: Path) -> pd.DataFrame:
+    """One row per code of every controlled vocabulary that the data dictionary defines in words."""
+    descriptor = json.loads(Path(datapackage).read_text(encoding="utf-8"))
+    rows = [{"table": resource["path"], "column": field["name"], "code": code, "definition": definition}
+            for resource in descriptor["resources"] for field in resource["schema"]["fields"]
+            for code, definition in field.get("definitions", {}).items()]
+    return pd.DataFrame(rows, columns=["table", "column", "code", "definition"])
 
 
 def one(table: pd.DataFrame, **criteria) -> pd.Series:

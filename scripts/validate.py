@@ -13,6 +13,7 @@ here writes to ``data/``.
 
 
 import csv
+import difflib
 import json
 import re
 from dataclasses import dataclass
@@ -71,6 +72,11 @@ def check_encoding(path: Path, label: str) -> list[Problem]:
     if b"\x00" in raw:
         line = raw[: raw.index(b"\x00")].count(b"\n") + 1
         return [Problem(label, line, None, None, "text without NUL bytes")]
+    header = raw.split(b"\n", 1)[0]
+    if header.count(b";") > header.count(b","):
+        return [Problem(label, 1, None, None, "commas between the columns (this file separates them with ';', as "
+                        "spreadsheets do in some languages: save it again as 'CSV UTF-8 (comma delimited)', or "
+                        "choose ',' as the field delimiter)")]
     return []
 
 
@@ -87,20 +93,43 @@ def read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
         return rows
 
 
-def _expected_from_frictionless(error) -> str:
+TYPE_WORDS = {"integer": "a whole number written with the digits 0-9 (e.g. 12)",
+              "number": "a number (e.g. 3.5)", "string": "text"}
+
+
+def suggested_fix(value: str, pattern: str) -> str:
+    """A corrected value when dropping a % sign, a unit-like suffix or stray spaces would make it valid."""
+    candidate = re.sub(r"\s*%$", "", str(value).strip())
+    candidate = re.sub(r"\s*(patients?|pts|PY|mg/l|mg/L)$", "", candidate)
+    if candidate != str(value) and candidate and re.fullmatch(pattern, candidate):
+        return f"; write {candidate}"
+    return ""
+
+
+def _expected_from_frictionless(error, field: dict | None = None) -> str:
     note = getattr(error, "note", "") or ""
     kind = error.type
+    field = field or {}
     if kind == "type-error":
-        return f"a value of the column's type ({note})"
+        return TYPE_WORDS.get(field.get("type"), f"a value of type {field.get('type', 'text')}")
     if kind == "constraint-error":
         match = re.match(r'constraint "(\w+)" is "(.*)"', note, flags=re.S)
         if match:
             name, limit = match.groups()
+            if name == "pattern":
+                hint = field.get("hint") or "the form the data dictionary describes for this column"
+                return hint + suggested_fix(getattr(error, "cell", "") or "", limit)
+            if name == "enum":
+                codes = [str(code) for code in field.get("constraints", {}).get("enum") or []]
+                if len(codes) <= 8:
+                    return "one of: " + ", ".join(codes) if codes else f"one of {limit}"
+                close = difflib.get_close_matches(str(getattr(error, "cell", "")), codes, n=3, cutoff=0.5)
+                hint = f"; closest: {', '.join(close)}" if close else ""
+                return (f"a code of the data dictionary's vocabulary for this column ({len(codes)} codes, each defined "
+                        f"in data/datapackage.json and the review's appendix){hint}")
             return {
-                "enum": f"one of {limit}",
                 "minimum": f"a value >= {limit}",
                 "maximum": f"a value <= {limit}",
-                "pattern": f"text matching the pattern {limit}",
                 "required": "a value (this column is required)",
             }.get(name, f"{name} {limit}")
         return note
@@ -146,7 +175,9 @@ def _frictionless_problems(report, datapackage: Path, data_dir: Path) -> list[Pr
                 value = ", ".join(str(v) for v in (getattr(error, "field_cells", []) or [])) or None
             if error.type in {"missing-label", "extra-label", "incorrect-label"}:
                 value = getattr(error, "label", None)
-            expected = _expected_from_frictionless(error)
+            fields = resources.get(task.name, {}).get("schema", {}).get("fields", [])
+            field = next((f for f in fields if f["name"] == getattr(error, "field_name", None)), None)
+            expected = _expected_from_frictionless(error, field)
             if error.type == "foreign-key":
                 referenced = resources.get(error.reference_name, {}).get("path", error.reference_name)
                 expected = f"a key ({column}) that exists in {referenced}"
@@ -188,7 +219,35 @@ def integer_text_problems(label: str, rows, columns: list[str]) -> list[Problem]
     return problems
 
 
-def provenance_problems(label: str, rows, number_columns: list[str], study_sources: dict[str, str],
+def phrase_source_problems(label: str, line: int, row: dict, phrase_column: str, file_column: str | None,
+                           study_files: dict[str, list[str]], sources: dict[str, str] | None) -> list[Problem]:
+    """A phrase must come from a file logged for its study: the row's named file, or else any of the study's files.
+
+    The file check needs only the inclusion log; the phrase-in-text check needs the source texts too.
+    """
+    phrase = row.get(phrase_column, "")
+    logged = study_files.get(row["study_id"], [])
+    named = row.get(file_column, "") if file_column else ""
+    if named and named not in logged:
+        listed = ", ".join(logged) or "none"
+        return [Problem(label, line, file_column, named,
+                        f"a source file logged for {row['study_id']} in inclusion_log.csv (logged: {listed})")]
+    if sources is None or not phrase.strip():
+        return []
+    candidates = [named] if named else logged
+    texts = [sources[name] for name in candidates if name in sources]
+    if not texts:
+        return []  # the file is missing from the sources folder: reported by the inclusion-log check
+    problems = []
+    for fragment in provenance.phrase_fragments(phrase):
+        if all(provenance.missing_fragments(fragment, text) for text in texts):
+            where = named or " or ".join(candidates)
+            problems.append(Problem(label, line, phrase_column, fragment,
+                                    f"a phrase copied exactly from {where} (not found there)"))
+    return problems
+
+
+def provenance_problems(label: str, rows, number_columns: list[str], study_files: dict[str, list[str]],
                         sources: dict[str, str] | None) -> list[Problem]:
     """Every number must stand in the row's phrase; every phrase must stand in its source, when sources are given."""
     problems = []
@@ -202,14 +261,56 @@ def provenance_problems(label: str, rows, number_columns: list[str], study_sourc
             if not provenance.number_in_phrase(row[column], phrase):
                 problems.append(Problem(label, line, column, row[column],
                                         f"a number that occurs in the row's source_phrase '{phrase}'"))
-        if sources is None or not phrase.strip():
-            continue
-        source_file = study_sources.get(row["study_id"])
-        if source_file is None or source_file not in sources:
-            continue  # reported by the inclusion-log check
-        for fragment in provenance.missing_fragments(phrase, sources[source_file]):
-            problems.append(Problem(label, line, "source_phrase", fragment,
-                                    f"a phrase copied exactly from {source_file} (not found there)"))
+        file_column = "source_file" if "source_file" in row else None
+        problems += phrase_source_problems(label, line, row, "source_phrase", file_column, study_files, sources)
+    return problems
+
+
+def line_of_therapy_problems(label: str, rows, study_files: dict[str, list[str]],
+                             sources: dict[str, str] | None) -> list[Problem]:
+    """A line of therapy other than not_reported is justified by a phrase; a failed biologic is named when one failed."""
+    problems = []
+    for line, row in rows:
+        level = row["treatment_line"]
+        if level != "not_reported" and not row["line_phrase"].strip():
+            problems.append(Problem(label, line, "line_phrase", "", f"an exact phrase that shows the line of therapy "
+                                    f"'{level}' (or treatment_line 'not_reported')"))
+        if row["line_phrase"].strip() and not row["line_source_file"]:
+            problems.append(Problem(label, line, "line_source_file", "", "the file the line_phrase is copied from"))
+        if (level == "after_biologic") != bool(row["prior_biologic"]):
+            expected = ("the class of the biologic that failed before (IL-6, IL-1, TNF, other or not_stated)"
+                        if level == "after_biologic" else "an empty cell (only after_biologic names a failed biologic)")
+            problems.append(Problem(label, line, "prior_biologic", row["prior_biologic"], expected))
+        problems += phrase_source_problems(label, line, row, "line_phrase", "line_source_file", study_files, sources)
+    return problems
+
+
+def overlap_problems(label: str, rows, study_files: dict[str, list[str]],
+                     sources: dict[str, str] | None) -> list[Problem]:
+    """Both reports of an overlapping pair are in the inclusion log, the pair is written once, the phrase is real."""
+    problems, seen = [], set()
+    for line, row in rows:
+        pair = (row["study_id"], row["shares_patients_with"])
+        for column, study in zip(("study_id", "shares_patients_with"), pair):
+            if study not in study_files:
+                problems.append(Problem(label, line, column, study, "a study_id that is in inclusion_log.csv"))
+        if pair[0] >= pair[1]:
+            problems.append(Problem(label, line, "shares_patients_with", pair[1],
+                                    f"a study_id that sorts after '{pair[0]}' (write each pair once, in alphabetical order)"))
+        if frozenset(pair) in seen:
+            problems.append(Problem(label, line, "shares_patients_with", pair[1], "each pair of reports once"))
+        seen.add(frozenset(pair))
+        if row["source_phrase"].strip() and not row["source_file"]:
+            problems.append(Problem(label, line, "source_file", "", "the file the source_phrase is copied from"))
+        if row["source_file"]:
+            files = study_files.get(pair[0], []) + study_files.get(pair[1], [])
+            if row["source_file"] not in files:
+                problems.append(Problem(label, line, "source_file", row["source_file"],
+                                        "a source file logged for one of the two studies in inclusion_log.csv"))
+            elif sources is not None and row["source_file"] in sources:
+                for fragment in provenance.missing_fragments(row["source_phrase"], sources[row["source_file"]]):
+                    problems.append(Problem(label, line, "source_phrase", fragment,
+                                            f"a phrase copied exactly from {row['source_file']} (not found there)"))
     return problems
 
 
@@ -233,22 +334,42 @@ def study_problems(data_dir: Path, tables: dict, bib_keys: set[str] | None) -> l
 
 
 def inclusion_log_problems(data_dir: Path, tables: dict, sources: dict[str, str] | None) -> list[Problem]:
-    """Every included study has a row in studies.csv; with sources, the log lists exactly the source files."""
+    """Every included study has a row in studies.csv; a fuller text belongs to a study already logged; with
+    sources, every logged file exists (files not yet logged are awaiting classification: a warning, not a problem)."""
     problems, label = [], str(data_dir / "inclusion_log.csv")
     studies = {row["study_id"] for _, row in tables["studies"]}
+    kinds: dict[str, set[str]] = {}
+    for _, row in tables["inclusion_log"]:
+        kinds.setdefault(row["study_id"], set()).add(row["source_kind"])
     for line, row in tables["inclusion_log"]:
         if row["decision"] == "included" and row["study_id"] not in studies:
             problems.append(Problem(label, line, "study_id", row["study_id"], "an included study that has a row in studies.csv"))
-    if sources is not None:
-        for line, row in tables["inclusion_log"]:
-            if row["source_file"] not in sources:
-                problems.append(Problem(label, line, "source_file", row["source_file"],
-                                        "a file that exists in the sources folder"))
-        logged = {row["source_file"] for _, row in tables["inclusion_log"]}
-        for name in sorted(set(sources) - logged):
-            problems.append(Problem(label, None, "source_file", name,
-                                    "every source text to be listed in the inclusion log (this one is missing)"))
+        if row["source_kind"] == "fuller" and kinds[row["study_id"]] == {"fuller"}:
+            problems.append(Problem(label, line, "study_id", row["study_id"],
+                                    "a study that also has a primary or secondary text in the log (a fuller text adds "
+                                    "to a study already logged; use source_kind 'primary' for a study's first text)"))
+        if sources is not None and row["source_file"] not in sources:
+            problems.append(Problem(label, line, "source_file", row["source_file"],
+                                    "a file that exists in the sources folder"))
     return problems
+
+
+def awaiting_classification(datapackage: Path, sources_dir: Path | None) -> list[str]:
+    """Source texts in the sources folder that the inclusion log does not list yet (Cochrane's 'studies awaiting
+    classification'): the build goes on, lists them and warns; it never guesses a decision for them."""
+    if sources_dir is None:
+        return []
+    resources = {r["name"]: r for r in load_descriptor(datapackage)["resources"]}
+    logged = {row["source_file"] for _, row in read_rows(Path(datapackage).parent / resources["inclusion_log"]["path"])}
+    return sorted(set(provenance.load_sources(sources_dir)) - logged)
+
+
+def study_files(inclusion_rows) -> dict[str, list[str]]:
+    """``study_id`` -> the source files logged for it (a study can have a primary and fuller texts)."""
+    files: dict[str, list[str]] = {}
+    for _, row in inclusion_rows:
+        files.setdefault(row["study_id"], []).append(row["source_file"])
+    return files
 
 
 def find_problems(datapackage: Path, bib_path: Path | None = None, sources_dir: Path | None = None,
@@ -273,7 +394,7 @@ def find_problems(datapackage: Path, bib_path: Path | None = None, sources_dir: 
         return problems  # later checks assume well-typed, well-keyed tables
     rows = {name: read_rows(data_dir / resources[name]["path"]) for name in needed}
     sources = provenance.load_sources(sources_dir) if sources_dir else None
-    study_sources = {row["study_id"]: row["source_file"] for _, row in rows["inclusion_log"]} if "inclusion_log" in rows else {}
+    files = study_files(rows["inclusion_log"]) if "inclusion_log" in rows else {}
     for name in checked:
         label = str(data_dir / resources[name]["path"])
         integers = [f["name"] for f in resources[name]["schema"]["fields"] if f.get("type") == "integer"]
@@ -283,9 +404,12 @@ def find_problems(datapackage: Path, bib_path: Path | None = None, sources_dir: 
             problems += denominator_problems(label, rows[name], numerator, "denominator")
         numbers = resources[name].get("provenance", {}).get("numbers", [])
         if numbers:
-            problems += provenance_problems(label, rows[name], numbers, study_sources, sources)
+            problems += provenance_problems(label, rows[name], numbers, files, sources)
         if name == "studies":
             problems += study_problems(data_dir, rows, bibliography_keys(bib_path) if bib_path else None)
+            problems += line_of_therapy_problems(label, rows[name], files, sources)
+        if name == "overlaps":
+            problems += overlap_problems(label, rows[name], files, sources)
         if name == "inclusion_log":
             problems += inclusion_log_problems(data_dir, rows, sources)
     return problems
@@ -302,14 +426,27 @@ def validate(datapackage: Path, bib_path: Path | None = None, sources_dir: Path 
         raise CurationError(f"The curated data have {len(problems)} problem(s); nothing was built:\n{shown}{tail}")
 
 
-def checks_report(sources_dir: Path | None) -> str:
+def awaiting_warning(name: str) -> str:
+    """The build's warning for a source text that the inclusion log does not list yet."""
+    return (f"{name} is awaiting classification: it is in the sources folder but not in data/inclusion_log.csv. "
+            "Add a row for it (included with its extracted rows, or excluded with a reason) and rebuild; "
+            "until then the review lists it as awaiting classification.")
+
+
+def checks_report(sources_dir: Path | None, awaiting: list[str] = ()) -> str:
     """What a successful validation checked, for ``results/validation/report.txt`` (skipped checks named)."""
-    phrase_check = (f"every source_phrase found in its source text under {sources_dir}" if sources_dir
-                    else "SKIPPED phrase-in-source check: no sources folder configured (config sources_dir)")
+    phrase_check = (f"every source_phrase, line_phrase and overlap phrase found in its source text under {sources_dir}"
+                    if sources_dir else
+                    "SKIPPED phrase-in-source check: no sources folder configured (config sources_dir)")
     lines = ["Every curated table in data/datapackage.json is valid:",
              "- columns, types, vocabularies, required cells, primary and foreign keys (data/datapackage.json)",
              "- events and counts not above their denominators",
              "- every extracted number occurs in its source_phrase",
+             "- every phrase's source file is logged for its study in the inclusion log",
              f"- {phrase_check}",
-             "- every included study is in the inclusion log and in report/references.bib"]
+             "- every included study is in the inclusion log and in report/references.bib",
+             "- every line of therapy other than not_reported has its phrase; each overlapping pair is logged once"]
+    if sources_dir:
+        lines.append(f"Source texts awaiting classification (not in data/inclusion_log.csv): {len(awaiting)}")
+        lines += [f"- WARNING {awaiting_warning(name)}" for name in awaiting]
     return "\n".join(lines) + "\n"

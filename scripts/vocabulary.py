@@ -3,14 +3,19 @@
 import re
 
 SPECIAL = {
-    "jia_acr30_no_fever": "JIA ACR30 + no fever",
     "das_crp": "DAS-CRP",
     "crp": "CRP",
     "esr": "ESR",
     "haq": "HAQ",
-    "jadas_remission": "JADAS remission",
     "macrophage_activation_syndrome": "macrophage activation syndrome (MAS)",
     "IL-6 and IL-1": "IL-6 and IL-1",
+    "first_line_biologic": "first-line biologic",
+    "after_conventional": "after conventional therapy",
+    "after_biologic": "after another biologic",
+    "inactive_disease_off_glucocorticoids": "inactive disease off glucocorticoids",
+    "jadas_le_1": "JADAS \u2264 1",
+    "jadas_remission_on_medication": "JADAS remission on medication",
+    "jadas71_zero": "JADAS-71 = 0",
 }
 
 

@@ -28,7 +28,8 @@ PHRASE_RESPONSE = "30 of 40 patients (75%) responded to tocilizumab after 6 mont
 NEW_ROWS = {
     "data/studies.csv": {
         "study_id": STUDY_ID, "year": "2099", "design": "retrospective_cohort", "population": "children",
-        "treatment_line": "refractory", "target": "IL-6", "drugs": "tocilizumab", "n_total": "40",
+        "treatment_line": "after_conventional", "line_phrase": PHRASE_COHORT,
+        "line_source_file": "Synthetic2099_TCZ_refractory.txt", "target": "IL-6", "drugs": "tocilizumab", "n_total": "40",
         "source_location": "abstract", "source_phrase": PHRASE_COHORT, "note": "Synthetic study added by a test."},
     "data/arms.csv": {
         "study_id": STUDY_ID, "arm_id": "tocilizumab", "drug": "tocilizumab", "target": "IL-6", "role": "active",
@@ -37,10 +38,13 @@ NEW_ROWS = {
         "study_id": STUDY_ID, "arm_id": "tocilizumab", "outcome": "investigator_defined_response",
         "outcome_as_reported": "responded to tocilizumab", "timepoint": "month 6", "events": "30",
         "denominator": "40", "percent": "75", "source_location": "abstract", "source_phrase": PHRASE_RESPONSE,
-        "note": "Synthetic row added by a test."},
+        "source_file": "Synthetic2099_TCZ_refractory.txt", "note": "Synthetic row added by a test."},
     "data/inclusion_log.csv": {
         "source_file": "Synthetic2099_TCZ_refractory.txt", "study_id": STUDY_ID, "decision": "included",
-        "reason": "synthetic refractory tocilizumab cohort added by a test"},
+        "reason": "synthetic refractory tocilizumab cohort added by a test", "source_kind": "primary"},
+    "data/extraction_passes.csv": {
+        "source_file": "Synthetic2099_TCZ_refractory.txt", "round": "2", "passes": "1",
+        "note": "extracted once, by the test"},
 }
 BIBTEX = f"""
 @article{{{STUDY_ID},
@@ -106,9 +110,8 @@ def with_new_study(built_repo, tmp_path_factory) -> Path:
     with (workdir / "report/references.bib").open("a", encoding="utf-8") as handle:
         handle.write(BIBTEX)
     # The synthetic study has no source text, so the phrase-in-source check must be off. conftest's
-    # snakemake() adds '--config sources_dir=<shared/sources>' whenever that folder exists; passing
-    # '--config sources_dir=' does not help (Snakemake parses the empty value as None, which the config
-    # schema rejects), so the helper is told there are no sources and config.yaml's sources_dir "" applies.
+    # snakemake() adds '--config sources_dir=<shared/sources>' whenever that folder exists; the helper is told
+    # there are no sources, so config.yaml's 'auto' applies, which finds no ../shared/sources beside the copy.
     patch = pytest.MonkeyPatch()
     patch.setattr(conftest, "sources_dir", lambda: None)
     try:
@@ -134,7 +137,7 @@ def test_study_characteristics_gain_the_study(built_repo, with_new_study):
     assert len(added) == 1
     row = added[0]
     assert (row["study_id"], row["study_label"], row["year"], row["target"], row["treatment_line"],
-            row["n_total"], row["n_arms"]) == (STUDY_ID, STUDY_LABEL, "2099", "IL-6", "refractory", "40", "1")
+            row["n_total"], row["n_arms"]) == (STUDY_ID, STUDY_LABEL, "2099", "IL-6", "after_conventional", "40", "1")
 
 
 def test_response_table_gains_the_cohort(built_repo, with_new_study):

@@ -26,19 +26,19 @@ NAN = np.nan
 
 # Columns of results/clean/*.csv the analysis reads (as pandas reads them back: counts as floats with NaN).
 STUDY_COLUMNS = ["study_id", "study_label", "year", "design", "population", "treatment_line", "target", "drugs",
-                 "dose", "n_total", "follow_up", "country"]
+                 "dose", "n_total", "follow_up", "country", "prior_biologic", "population_id"]
 ARM_COLUMNS = ["study_id", "arm_id", "drug", "target", "role", "n"]
 EFFICACY_COLUMNS = ["study_id", "arm_id", "outcome", "outcome_as_reported", "timepoint", "events", "denominator",
                     "percent", "value", "spread", "statistic", "spread_type", "unit", "n_evaluated", "p_value",
                     "placebo_comparison", "percent_value", "central_value", "spread_lower", "spread_upper",
-                    "timepoint_weeks"]
+                    "timepoint_weeks", "exclusive_set"]
 
 
-def study(study_id, *, year=2012, design="randomised_controlled_trial", line="refractory", target="IL-6",
+def study(study_id, *, year=2012, design="randomised_controlled_trial", line="after_conventional", target="IL-6",
           drugs="tocilizumab", n_total=NAN):
     return {"study_id": study_id, "study_label": study_id.capitalize(), "year": year, "design": design,
             "population": "children", "treatment_line": line, "target": target, "drugs": drugs, "dose": NAN,
-            "n_total": n_total, "follow_up": NAN, "country": NAN}
+            "n_total": n_total, "follow_up": NAN, "country": NAN, "prior_biologic": NAN, "population_id": study_id}
 
 
 def arm(study_id, arm_id, drug, target, role="active", n=NAN):
@@ -53,11 +53,11 @@ def outcome(study_id, arm_id, name, timepoint="week 12", *, events=NAN, denomina
             "spread": NAN, "statistic": NAN if pd.isna(value) else "median", "spread_type": NAN,
             "unit": "mg/L" if name == "crp" else NAN, "n_evaluated": n_evaluated, "p_value": NAN,
             "placebo_comparison": placebo_comparison, "percent_value": percent, "central_value": value,
-            "spread_lower": NAN, "spread_upper": NAN, "timepoint_weeks": weeks}
+            "spread_lower": NAN, "spread_upper": NAN, "timepoint_weeks": weeks, "exclusive_set": NAN}
 
 
 def placebo_trial(study_id, drug, target, active, placebo, *, name="investigator_defined_response",
-                  timepoint="week 12", kind="primary", line="refractory", design="randomised_controlled_trial"):
+                  timepoint="week 12", kind="primary", line="after_conventional", design="randomised_controlled_trial"):
     """A study with an active and a placebo arm and one marked responder comparison active/placebo."""
     return ([study(study_id, line=line, target=target, drugs=drug, design=design)],
             [arm(study_id, drug, drug, target), arm(study_id, "placebo", "placebo", "none", role="placebo")],
@@ -76,7 +76,7 @@ def tables(*parts):
 
 
 # The four trials used throughout (counts as in the TENDER, ANAJIS, beta-SPECIFIC 1 and RAPPORT abstracts).
-TOCILIZUMAB = placebo_trial("tcz", "tocilizumab", "IL-6", (64, 75), (9, 37), name="jia_acr30_no_fever")
+TOCILIZUMAB = placebo_trial("tcz", "tocilizumab", "IL-6", (64, 75), (9, 37), name="adapted_acr_pedi_30")
 ANAKINRA = placebo_trial("ana", "anakinra", "IL-1", (8, 12), (1, 12), line="mixed")
 CANAKINUMAB = placebo_trial("can", "canakinumab", "IL-1", (36, 43), (4, 41), name="adapted_acr_pedi_30")
 RILONACEPT = placebo_trial("ril", "rilonacept", "IL-1", (20, 35), (9, 33), kind="withdrawal", line="not_reported")
@@ -104,9 +104,9 @@ def test_rct_response_has_the_published_columns_and_one_row_per_marked_compariso
     # a second marked comparison of the canakinumab study (another outcome), and unmarked rows that must
     # not become comparisons: an open-label percentage and an unmarked count on the same arms
     extra = pd.DataFrame([
-        outcome("can", "canakinumab", "clinically_inactive_disease", "not reported", events=31, denominator=50,
+        outcome("can", "canakinumab", "inactive_disease", "not reported", events=31, denominator=50,
                 placebo_comparison="withdrawal"),
-        outcome("can", "placebo", "clinically_inactive_disease", "not reported", events=17, denominator=50,
+        outcome("can", "placebo", "inactive_disease", "not reported", events=17, denominator=50,
                 placebo_comparison="withdrawal"),
         outcome("tcz", "tocilizumab", "adapted_acr_pedi_70", "week 52", percent=80.0),
         outcome("tcz", "tocilizumab", "acr_pedi_30", "week 52", events=60, denominator=70),
@@ -116,8 +116,8 @@ def test_rct_response_has_the_published_columns_and_one_row_per_marked_compariso
     assert list(table.columns) == RCT_RESPONSE_COLUMNS
     assert len(table) == 3
     assert sorted(zip(table["study_id"], table["endpoint"], table["timepoint"])) == [
-        ("can", "adapted_acr_pedi_30", "week 12"), ("can", "clinically_inactive_disease", "not reported"),
-        ("tcz", "jia_acr30_no_fever", "week 12")]
+        ("can", "adapted_acr_pedi_30", "week 12"), ("can", "inactive_disease", "not reported"),
+        ("tcz", "adapted_acr_pedi_30", "week 12")]
 
 
 def test_rct_response_odds_and_risk_ratio_of_a_known_table():
@@ -242,11 +242,11 @@ def cohort(study_id, drug, target, line, rows, design="case_series", year=2010):
 
 
 def test_response_proportions_wilson_interval_where_counts_exist_and_percent_only_rows_kept_as_reported():
-    counted = cohort("pont", "anakinra", "IL-1", "refractory", [
+    counted = cohort("pont", "anakinra", "IL-1", "after_conventional", [
         outcome("pont", "anakinra", "investigator_defined_response", "not reported", events=11, denominator=16,
                 percent=69.0, n_evaluated=20)])
-    percent_only = cohort("alex", "tocilizumab", "IL-6", "refractory", [
-        outcome("alex", "tocilizumab", "clinically_inactive_disease", "month 6", percent=64.0),
+    percent_only = cohort("alex", "tocilizumab", "IL-6", "after_conventional", [
+        outcome("alex", "tocilizumab", "inactive_disease", "month 6", percent=64.0),
         outcome("alex", "tocilizumab", "crp", "month 6", value=1.2),  # a marker, not a response
         outcome("alex", "tocilizumab", "haq", "month 6", events=3, denominator=4)])  # a marker, not a response
     table = analyse.response_proportions(*tables(counted, percent_only)).set_index("study_id")
@@ -272,11 +272,11 @@ def test_response_proportions_wilson_interval_where_counts_exist_and_percent_onl
 def test_pooled_proportions_none_one_and_two_cohorts():
     # refractory IL-1: two case series (k = 2); refractory IL-6: one cohort (k = 1); first-line IL-6: none (k = 0);
     # the tocilizumab placebo-controlled trial is randomised and must not count as a cohort
-    pascual = cohort("pasc", "anakinra", "IL-1", "refractory", [
-        outcome("pasc", "anakinra", "remission", "not reported", events=7, denominator=9)])
-    pontikaki = cohort("pont", "anakinra", "IL-1", "refractory", [
+    pascual = cohort("pasc", "anakinra", "IL-1", "after_conventional", [
+        outcome("pasc", "anakinra", "remission_undefined", "not reported", events=7, denominator=9)])
+    pontikaki = cohort("pont", "anakinra", "IL-1", "after_conventional", [
         outcome("pont", "anakinra", "investigator_defined_response", "not reported", events=11, denominator=16)])
-    single = cohort("tczc", "tocilizumab", "IL-6", "refractory", [
+    single = cohort("tczc", "tocilizumab", "IL-6", "after_conventional", [
         outcome("tczc", "tocilizumab", "investigator_defined_response", "month 6", events=3, denominator=4)],
         design="retrospective_cohort")
     table = analyse.pooled_proportions(*tables(pascual, pontikaki, single, TOCILIZUMAB))
@@ -317,7 +317,7 @@ def test_marker_changes_against_the_baseline_row():
             outcome("desl", "tocilizumab", "das_crp", "month 3", value=3.3, weeks=13.04),
             outcome("desl", "tocilizumab", "esr", "month 6", value=12.0, weeks=26.09),  # no baseline reported
             outcome("desl", "tocilizumab", "remission", "month 6", events=3, denominator=8)]  # not a marker
-    studies, _, efficacy = tables(cohort("desl", "tocilizumab", "IL-6", "refractory", rows,
+    studies, _, efficacy = tables(cohort("desl", "tocilizumab", "IL-6", "after_conventional", rows,
                                          design="retrospective_cohort"))
     table = analyse.marker_changes(studies, efficacy)
     assert list(zip(table["outcome"], table["timepoint"])) == [
@@ -366,7 +366,7 @@ def test_sensitivity_without_withdrawal_drops_the_withdrawal_comparison():
 
 @pytest.mark.parametrize("parts, k_trials, missing", [
     # nothing refractory at all: no tocilizumab trial in the subset
-    ((placebo_trial("tcz", "tocilizumab", "IL-6", (64, 75), (9, 37), line="first_line"), ANAKINRA), 0, "tocilizumab"),
+    ((placebo_trial("tcz", "tocilizumab", "IL-6", (64, 75), (9, 37), line="first_line_biologic"), ANAKINRA), 0, "tocilizumab"),
     # only the tocilizumab trial is refractory: no IL-1 trial in the subset
     ((TOCILIZUMAB, ANAKINRA, RILONACEPT), 1, "IL-1"),
 ])

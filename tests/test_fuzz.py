@@ -79,7 +79,7 @@ def check_contract(root: Path, table: str, content: bytes, changed: "Changed | N
                     if problem.column == changed.column and problem.value == changed.value:
                         assert problem.line == changed.line, f"{problem} (the changed cell is on line {changed.line})"
             return error
-        curated = clean.read_curated(path)
+        curated = {other.stem: clean.read_curated(other) for other in (root / "data").glob("*.csv")}
         cleaned = clean.clean_table(table, curated, bib)
         assert isinstance(cleaned, pd.DataFrame)
         # The clean table is the table that was validated: one row per curated row, keys unchanged.

@@ -43,9 +43,12 @@ def synthetic_sources(directory: Path, data: Path) -> Path:
     log = rows(data / "inclusion_log.csv")
     by_study = {r["study_id"]: r["source_file"] for r in log}
     texts = {r["source_file"]: ["citation: synthetic", "---"] for r in log}
-    for table in ("studies", "arms", "efficacy", "safety", "meta_estimates"):
+    for table in ("studies", "arms", "efficacy", "safety", "meta_estimates", "overlaps"):
         for row in rows(data / f"{table}.csv"):
-            texts[by_study[row["study_id"]]].append(row.get("source_phrase", "").replace(" [...] ", "\n"))
+            phrase_file = row.get("source_file") or by_study[row["study_id"]]
+            texts[phrase_file].append(row.get("source_phrase", "").replace(" [...] ", "\n"))
+            if row.get("line_phrase"):
+                texts[row["line_source_file"]].append(row["line_phrase"].replace(" [...] ", "\n"))
     for name, lines in texts.items():
         (directory / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
     return directory
@@ -106,7 +109,10 @@ def test_value_outside_vocabulary_lists_allowed_values(curated):
     edit_cell(path, 2, "outcome", "acr_pedi_35")
     message = problems(curated)
     assert "efficacy.csv, line 2, column 'outcome': value 'acr_pedi_35'" in message
-    assert "one of" in message and "acr_pedi_30" in message
+    assert "closest: " in message and "acr_pedi_30" in message  # the long vocabulary is named, not listed
+    short = curated / "data" / "arms.csv"
+    edit_cell(short, 2, "role", "treated")
+    assert "column 'role': value 'treated' - expected one of: active, placebo, comparator" in problems(curated)
 
 
 def test_events_above_denominator_are_refused(curated):
@@ -159,11 +165,82 @@ def test_phrase_not_in_source_is_refused(curated, tmp_path):
     assert f"efficacy.csv, line {line}, column 'source_phrase'" in message and "not found there" in message
 
 
-def test_source_missing_from_inclusion_log_is_refused(curated, tmp_path):
+def test_source_missing_from_inclusion_log_is_awaiting_classification_not_an_error(curated, tmp_path):
     sources = synthetic_sources(tmp_path / "sources", curated / "data")
     (sources / "Newstudy2030_unlisted.txt").write_text("citation: x\n---\ntext\n", encoding="utf-8")
+    datapackage = curated / "data" / "datapackage.json"
+    validate.validate(datapackage, curated / "references.bib", sources)  # the build goes on
+    assert validate.awaiting_classification(datapackage, sources) == ["Newstudy2030_unlisted.txt"]
+    report = validate.checks_report(sources, ["Newstudy2030_unlisted.txt"])
+    assert "awaiting classification" in report and "Newstudy2030_unlisted.txt" in report
+    assert "Add a row for it" in validate.awaiting_warning("Newstudy2030_unlisted.txt")
+
+
+def test_logged_source_missing_from_the_folder_is_refused(curated, tmp_path):
+    sources = synthetic_sources(tmp_path / "sources", curated / "data")
+    (sources / "Woo2005_MRA_phaseII_singledose.txt").unlink()
     message = problems(curated, sources)
-    assert "inclusion_log.csv" in message and "Newstudy2030_unlisted.txt" in message
+    assert "inclusion_log.csv" in message and "Woo2005_MRA_phaseII_singledose.txt" in message and "exists" in message
+
+
+def test_phrase_from_a_file_not_logged_for_its_study_is_refused(curated):
+    path = curated / "data" / "efficacy.csv"
+    line = first_line_of(path, study_id="pontikaki2008", outcome="investigator_defined_response")
+    edit_cell(path, line, "source_file", "Woo2005_MRA_phaseII_singledose.txt")
+    message = problems(curated)
+    assert (f"efficacy.csv, line {line}, column 'source_file': value 'Woo2005_MRA_phaseII_singledose.txt' - expected "
+            "a source file logged for pontikaki2008") in message
+
+
+def test_semicolon_separated_file_gets_one_plain_message(curated):
+    path = curated / "data" / "arms.csv"
+    text = path.read_text(encoding="utf-8")
+    path.write_text("\n".join(line.replace(",", ";") for line in text.splitlines()) + "\n", encoding="utf-8")
+    message = problems(curated)
+    assert "arms.csv, line 1 - expected commas between the columns" in message and "CSV UTF-8" in message
+    assert message.count("\n") == 1  # one problem, not one per row
+
+
+def test_pattern_problem_says_the_fix_in_words(curated):
+    path = curated / "data" / "efficacy.csv"
+    line = first_line_of(path, study_id="alexeeva2013", timepoint="month 6")
+    edit_cell(path, line, "percent", "64%")
+    message = problems(curated)
+    assert f"efficacy.csv, line {line}, column 'percent': value '64%' - expected a number as the source prints it, without % " in message
+    assert "write 64" in message and "^" not in message.split("value '64%'")[1].splitlines()[0]
+
+
+def test_integer_problem_names_no_library_type(curated):
+    path = curated / "data" / "arms.csv"
+    edit_cell(path, 2, "n", "seventy-five")
+    message = problems(curated)
+    assert "arms.csv, line 2, column 'n': value 'seventy-five' - expected a whole number" in message
+    assert "integer/default" not in message
+
+
+def test_line_of_therapy_needs_its_phrase_and_failed_class(curated):
+    path = curated / "data" / "studies.csv"
+    line = first_line_of(path, study_id="woo2005")
+    edit_cell(path, line, "line_phrase", "")
+    edit_cell(path, line, "treatment_line", "after_biologic")
+    edit_cell(path, line, "prior_biologic", "")
+    message = problems(curated)
+    assert f"studies.csv, line {line}, column 'line_phrase'" in message
+    assert f"studies.csv, line {line}, column 'prior_biologic'" in message and "class of the biologic" in message
+
+
+def test_overlap_with_unknown_study_or_written_twice_is_refused(curated):
+    path = curated / "data" / "overlaps.csv"
+    table = rows(path)
+    fields = ["study_id", "shares_patients_with", "relation", "reason", "source_file", "source_phrase"]
+    extra = [{"study_id": "horneff2017", "shares_patients_with": "nobody2099", "relation": "probable",
+              "reason": "test", "source_file": "", "source_phrase": ""},
+             {"study_id": "yokota2014", "shares_patients_with": "horneff2017", "relation": "probable",
+              "reason": "test", "source_file": "", "source_phrase": ""}]
+    write_rows(path, table + extra, fields)
+    message = problems(curated)
+    assert "'nobody2099' - expected a study_id that is in inclusion_log.csv" in message
+    assert "'horneff2017' - expected a study_id that sorts after 'yokota2014'" in message
 
 
 def test_study_without_bibliography_entry_is_refused(curated):

@@ -135,3 +135,35 @@ def test_malformed_curated_file_stops_the_build_before_analysis(tmp_path):
     assert "data/efficacy.csv, line 2, column 'outcome': value 'acr_pedi_35'" in result.stderr + result.stdout
     assert not (workdir / "results/tables").exists()
     assert path.read_bytes() == before
+
+
+def test_make_report_and_plain_snakemake_use_the_same_configuration():
+    """`make report` passes no --config of its own unless SOURCES is given, so it and `snakemake --cores all`
+    resolve the same sources folder (config 'auto') and neither rebuilds what the other built."""
+    from conftest import REPO
+
+    plain = subprocess.run(["make", "-n", "report"], cwd=REPO, capture_output=True, text=True, check=True).stdout
+    command = next(line for line in plain.splitlines() if "snakemake --cores" in line)
+    assert "--config" not in command
+    chosen = subprocess.run(["make", "-n", "report", "SOURCES=/elsewhere/texts"], cwd=REPO, capture_output=True,
+                            text=True, check=True).stdout
+    assert "--config sources_dir=/elsewhere/texts" in chosen
+
+
+def test_failed_make_report_ends_with_the_curated_data_problems(tmp_path):
+    """The curator sees the problems last, after Snakemake's own traceback, in words that say the fix."""
+    from conftest import REPO
+
+    workdir = copy_repository(tmp_path / "broken")
+    path = workdir / "data/arms.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[1] = lines[1].replace(",active,", ",treated,", 1)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    venv_bin = str(Path(SNAKEMAKE).parent)
+    result = subprocess.run(["make", "report", f"BIN={venv_bin}", "STAMP=/dev/null", "SOURCES="], cwd=workdir,
+                            capture_output=True, text=True)
+    assert result.returncode != 0
+    printed = [line for line in result.stderr.splitlines() if line.strip()]
+    last = [line for line in printed if not line.startswith("make:")][-1]
+    assert last.strip().startswith("data/arms.csv, line 2, column 'role': value 'treated' - expected one of")
+    assert not (workdir / "results/tables").exists()
