@@ -50,13 +50,17 @@ ANALYSIS_TABLES = [
     "indirect_comparisons",
     "pooled_versus_placebo",
     "pooled_proportions",
+    "switching_evidence",
     "glucocorticoid_sparing",
     "safety_rates",
     "safety_events",
     "published_comparison",
+    "maintenance_of_response",
+    "transitivity",
     # sensitivity analyses of the IL-6 versus IL-1 indirect comparison
+    "sensitivity_dersimonian_laird",
+    "sensitivity_with_secondary_comparisons",
     "sensitivity_without_rilonacept",
-    "sensitivity_without_withdrawal",
     "sensitivity_refractory_only",
 ]
 FIGURES = ["evidence_map", "response_forest", "marker_changes", "rct_forest", "safety_rates"]

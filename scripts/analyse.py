@@ -15,6 +15,9 @@ import pandas as pd
 import synthesis
 from conventions import REFRACTORY_LINES
 from populations import one_report_per_population
+from randomised import (indirect_table, interval_se, maintenance_of_response, pool, primary_comparisons, rct_response,
+                        sensitivity_dersimonian_laird, sensitivity_refractory_only, sensitivity_with_secondary_comparisons,
+                        sensitivity_without_rilonacept, transitivity, versus_placebo_table)
 
 # Disease-status outcomes in the order of the Wallace hierarchy: each is "inactive disease or better".
 INACTIVE_OR_BETTER = ["inactive_disease", "inactive_disease_off_glucocorticoids", "inactive_disease_off_medication",
@@ -105,145 +108,6 @@ NON_RANDOMISED = ["open_label_extension", "single_arm_trial", "prospective_cohor
 RESPONSE_PREFERENCE = ["investigator_defined_response", "complete_response", "adapted_acr_pedi_30", "acr_pedi_30",
                        "remission_undefined", "inactive_disease"]
 SAFETY_EVENTS = ["macrophage_activation_syndrome", "serious_infection", "serious_adverse_event"]
-RCT_RESPONSE_COLUMNS = ["study_id", "drug", "target", "endpoint", "timepoint", "events_active", "n_active",
-                        "events_placebo", "n_placebo", "odds_ratio", "or_ci_lower", "or_ci_upper", "risk_ratio",
-                        "rr_ci_lower", "rr_ci_upper"]
-INDIRECT_COLUMNS = ["comparison", "method", "odds_ratio", "ci_lower", "ci_upper", "k_trials", "note"]
-TOCILIZUMAB = "tocilizumab"
-
-
-def rct_comparisons(studies: pd.DataFrame, arms: pd.DataFrame, efficacy: pd.DataFrame) -> pd.DataFrame:
-    """Every placebo-controlled responder comparison marked in the curated data, with OR and RR (95% CI).
-
-    Rows of one comparison share study, outcome, timepoint and ``placebo_comparison``; there must be
-    exactly one active and one placebo arm among them. Zero cells get the 0.5 continuity correction
-    (``continuity_corrected``). Ratios are active versus placebo; above 1 favours the active drug.
-    """
-    marked = efficacy[efficacy["placebo_comparison"].notna()].merge(
-        arms[["study_id", "arm_id", "drug", "target", "role"]], on=["study_id", "arm_id"])
-    records = []
-    for (study_id, outcome, timepoint, kind), group in marked.groupby(
-            ["study_id", "outcome", "timepoint", "placebo_comparison"], sort=True):
-        active, placebo = group[group["role"] == "active"], group[group["role"] == "placebo"]
-        if len(active) != 1 or len(placebo) != 1:
-            raise ValueError(f"{study_id} {outcome} {timepoint}: a placebo comparison needs exactly one active and "
-                             f"one placebo arm, found {len(active)} and {len(placebo)}")
-        a, p = active.iloc[0], placebo.iloc[0]
-        counts = (int(a["events"]), int(a["denominator"]), int(p["events"]), int(p["denominator"]))
-        odds, risk = synthesis.odds_ratio(*counts), synthesis.risk_ratio(*counts)
-        records.append({
-            "study_id": study_id, "drug": a["drug"], "target": a["target"], "endpoint": outcome,
-            "endpoint_as_reported": a["outcome_as_reported"], "timepoint": timepoint, "comparison_kind": kind,
-            "events_active": counts[0], "n_active": counts[1], "events_placebo": counts[2], "n_placebo": counts[3],
-            "odds_ratio": odds.estimate, "or_ci_lower": odds.ci_lower, "or_ci_upper": odds.ci_upper,
-            "log_odds_ratio": odds.log_estimate, "se_log_odds_ratio": odds.se_log,
-            "risk_ratio": risk.estimate, "rr_ci_lower": risk.ci_lower, "rr_ci_upper": risk.ci_upper,
-            "continuity_corrected": odds.continuity_correction_applied,
-        })
-    columns = ["study_id", "drug", "target", "endpoint", "endpoint_as_reported", "timepoint", "comparison_kind",
-               "events_active", "n_active", "events_placebo", "n_placebo", "odds_ratio", "or_ci_lower", "or_ci_upper",
-               "log_odds_ratio", "se_log_odds_ratio", "risk_ratio", "rr_ci_lower", "rr_ci_upper", "continuity_corrected"]
-    table = pd.DataFrame(records, columns=columns)
-    return table.merge(studies[STUDY_COLUMNS], on="study_id").sort_values(["target", "drug", "year", "study_id"],
-                                                                          ascending=[False, True, True, True])
-
-
-def rct_response(studies: pd.DataFrame, arms: pd.DataFrame, efficacy: pd.DataFrame) -> pd.DataFrame:
-    """One row per placebo-controlled comparison (the published column set of ``rct_response.csv``)."""
-    return rct_comparisons(studies, arms, efficacy)[RCT_RESPONSE_COLUMNS].reset_index(drop=True)
-
-
-def _pool(comparisons: pd.DataFrame) -> synthesis.PooledRatio:
-    return synthesis.random_effects_pool(comparisons["log_odds_ratio"].tolist(),
-                                         comparisons["se_log_odds_ratio"].tolist(), method="dl")
-
-
-def _heterogeneity(pooled: synthesis.PooledRatio) -> str:
-    if pooled.k < 2:
-        return "single comparison, no heterogeneity to estimate"
-    return (f"heterogeneity among the {pooled.k} comparisons: tau\u00b2 {pooled.tau2:.3f}, I\u00b2 {pooled.i2_percent:.0f}%, "
-            f"Q {pooled.q:.2f} on {pooled.q_df} df (p {pooled.q_p_value:.3f})")
-
-
-def indirect_comparisons(comparisons: pd.DataFrame) -> pd.DataFrame:
-    """Bucher adjusted indirect comparisons of tocilizumab with each IL-1 agent and with IL-1 blockade as a class.
-
-    Placebo is the common comparator. Where a drug (or the class) has several trials, their log odds ratios
-    are pooled first by DerSimonian-Laird random effects; the pooled estimate's standard error enters the
-    Bucher difference. Odds ratios above 1 favour tocilizumab.
-    """
-    tocilizumab = comparisons[comparisons["drug"] == TOCILIZUMAB]
-    il1 = comparisons[comparisons["target"] == "IL-1"]
-    if tocilizumab.empty or il1.empty:
-        return pd.DataFrame(columns=INDIRECT_COLUMNS)
-    reference = _pool(tocilizumab)
-    rows = []
-    groups = [(drug, group) for drug, group in il1.groupby("drug", sort=True)] + [("IL-1 blockade (all agents)", il1)]
-    for name, group in groups:
-        pooled = _pool(group)
-        indirect = synthesis.bucher_indirect(reference.log_estimate, reference.se_log, pooled.log_estimate, pooled.se_log)
-        pooling = ("" if len(group) == 1 else f"{name} comparisons pooled by DerSimonian-Laird random effects first; ")
-        endpoints = ", ".join(sorted(set(group["endpoint"]) | set(tocilizumab["endpoint"])))
-        rows.append({
-            "comparison": f"tocilizumab vs {name}", "method": "Bucher adjusted indirect comparison, common comparator placebo",
-            "odds_ratio": indirect.estimate, "ci_lower": indirect.ci_lower, "ci_upper": indirect.ci_upper,
-            "k_trials": len(tocilizumab) + len(group),
-            "note": f"{pooling}{_heterogeneity(pooled)}; endpoints compared: {endpoints}",
-        })
-    return pd.DataFrame(rows, columns=INDIRECT_COLUMNS)
-
-
-def pooled_versus_placebo(comparisons: pd.DataFrame) -> pd.DataFrame:
-    """Each drug and each class against placebo: random-effects pooled odds ratio with heterogeneity."""
-    rows = []
-    for level, key in (("drug", "drug"), ("target", "target")):
-        for name, group in comparisons.groupby(key, sort=True):
-            pooled = _pool(group)
-            rows.append({"level": level, "group": name, "k_trials": pooled.k, "odds_ratio": pooled.estimate,
-                         "ci_lower": pooled.ci_lower, "ci_upper": pooled.ci_upper, "tau2": pooled.tau2,
-                         "i2_percent": pooled.i2_percent, "q": pooled.q, "q_p_value": pooled.q_p_value,
-                         "pi_lower": pooled.pi_lower, "pi_upper": pooled.pi_upper, "note": pooled.notes})
-    return pd.DataFrame(rows, columns=["level", "group", "k_trials", "odds_ratio", "ci_lower", "ci_upper", "tau2",
-                                       "i2_percent", "q", "q_p_value", "pi_lower", "pi_upper", "note"])
-
-
-def _sensitivity(comparisons: pd.DataFrame, analyses: dict[str, pd.Series]) -> pd.DataFrame:
-    rows = []
-    for analysis, keep in analyses.items():
-        table = indirect_comparisons(comparisons[keep])
-        table = table[table["comparison"].str.endswith("IL-1 blockade (all agents)")]
-        if table.empty:
-            subset = comparisons[keep]
-            missing = "tocilizumab" if subset[subset["drug"] == TOCILIZUMAB].empty else "IL-1"
-            rows.append({"analysis": analysis, "comparison": "tocilizumab vs IL-1 blockade (all agents)",
-                         "method": "Bucher adjusted indirect comparison, common comparator placebo",
-                         "k_trials": len(subset), "note": f"not estimable: no {missing} trial in this subset"})
-        else:
-            rows.append({"analysis": analysis, **table.iloc[0].to_dict()})
-    return pd.DataFrame(rows, columns=["analysis"] + INDIRECT_COLUMNS)
-
-
-def sensitivity_without_rilonacept(studies, arms, efficacy) -> pd.DataFrame:
-    """IL-6 versus IL-1 blockade with and without the rilonacept trials (rilonacept is not marketed for sJIA)."""
-    comparisons = rct_comparisons(studies, arms, efficacy)
-    return _sensitivity(comparisons, {"all IL-1 trials": comparisons["drug"].notna(),
-                                      "excluding rilonacept": comparisons["drug"] != "rilonacept"})
-
-
-def sensitivity_without_withdrawal(studies, arms, efficacy) -> pd.DataFrame:
-    """IL-6 versus IL-1 blockade with and without randomised-withdrawal comparisons."""
-    comparisons = rct_comparisons(studies, arms, efficacy)
-    return _sensitivity(comparisons, {"all comparisons": comparisons["drug"].notna(),
-                                      "excluding withdrawal designs": comparisons["comparison_kind"] != "withdrawal"})
-
-
-def sensitivity_refractory_only(studies, arms, efficacy) -> pd.DataFrame:
-    """IL-6 versus IL-1 blockade in all trials and in trials whose population the source calls refractory."""
-    comparisons = rct_comparisons(studies, arms, efficacy)
-    return _sensitivity(comparisons, {"all trials": comparisons["drug"].notna(),
-                                      "refractory populations only": comparisons["treatment_line"].isin(REFRACTORY_LINES)})
-
-
 def inactive_or_better(efficacy: pd.DataFrame) -> pd.DataFrame:
     """Efficacy rows with "inactive disease or better" added up from mutually exclusive categories.
 
@@ -279,52 +143,91 @@ def _cohort_arms(studies, arms, efficacy) -> pd.DataFrame:
     return rows[rows["design"].isin(NON_RANDOMISED) & rows["target"].isin(["IL-6", "IL-1"])]
 
 
-def pooled_proportions(studies: pd.DataFrame, arms: pd.DataFrame, efficacy: pd.DataFrame) -> pd.DataFrame:
-    """Random-effects pooled proportions (logit scale, Hartung-Knapp) by target in non-randomised cohorts.
+# Outcomes with one definition across studies, so that cohorts reporting them can be pooled. Responses "by the
+# study's own definition" (investigator-defined, complete response, undefined remission) are never pooled.
+POOLABLE_OUTCOMES = ["inactive_disease", "inactive_disease_off_glucocorticoids", "inactive_disease_off_medication",
+                     "remission_on_medication", "adapted_acr_pedi_30", "adapted_acr_pedi_50", "adapted_acr_pedi_70",
+                     "adapted_acr_pedi_90", "acr_pedi_30", "acr_pedi_50", "acr_pedi_70", "acr_pedi_90", "jadas_le_1"]
+# An interval wider than this (on the 0-1 scale) carries too little information to be presented as a finding.
+UNINFORMATIVE_WIDTH = 0.5
 
-    Two outcome families, one row per cohort arm each: inactive disease (on medication or status not stated, with "inactive disease or better" added up
-    from exclusive categories) and response by the
-    study's own definition (the first outcome of ``RESPONSE_PREFERENCE`` the arm reports). Within a family an
-    arm contributes its latest timepoint; "final follow-up" and "not reported" count as later than any dated
-    timepoint, as they usually are.
-    Subsets: refractory cohorts, first-line cohorts, and all cohorts. Nothing is pooled from fewer than two
-    cohorts, and the prediction interval needs three; the ``note`` says so.
+
+def pooled_proportions(studies: pd.DataFrame, arms: pd.DataFrame, efficacy: pd.DataFrame) -> pd.DataFrame:
+    """Random-effects pooled proportions (logit scale, Hartung-Knapp) by target in non-randomised cohorts, one
+    outcome definition at a time (``POOLABLE_OUTCOMES``; "inactive disease or better" added up from exclusive
+    categories counts as inactive disease).
+
+    Each cohort arm contributes its latest timepoint of that outcome ("final follow-up" and "not reported" count
+    as later than any dated timepoint) and each population once (the report with the most patients). Subsets:
+    refractory cohorts, first-line cohorts, and all cohorts. Nothing is pooled from fewer than two cohorts; the
+    prediction interval needs three; ``informative`` is False when the 95% interval is wider than
+    ``UNINFORMATIVE_WIDTH``, and the ``note`` says so. Rows only for outcomes some cohort reports.
     """
     cohorts = _cohort_arms(studies, arms, efficacy).copy()
     cohorts["weeks"] = cohorts["timepoint_weeks"].fillna(np.inf)  # undated = latest
-    families = {}
-    inactive = cohorts[cohorts["outcome"] == "inactive_disease"].sort_values(["weeks"], kind="stable")
-    families["inactive disease"] = inactive.groupby(["study_id", "arm_id"]).tail(1)
-    ranked = cohorts[cohorts["outcome"].isin(RESPONSE_PREFERENCE)].copy()
-    ranked["rank"] = ranked["outcome"].map(RESPONSE_PREFERENCE.index)
-    ranked = ranked.sort_values(["rank", "weeks"], ascending=[True, False], kind="stable")
-    families["response (study definition)"] = ranked.groupby(["study_id", "arm_id"]).head(1)
     subsets = {"refractory": list(REFRACTORY_LINES), "first line": ["first_line_biologic"],
                "all cohorts": [*REFRACTORY_LINES, "first_line_biologic", "mixed", "not_reported"]}
     rows = []
-    for family, table in families.items():
+    for outcome in POOLABLE_OUTCOMES:
+        table = cohorts[cohorts["outcome"] == outcome].sort_values(["weeks"], kind="stable")
+        table = table.groupby(["study_id", "arm_id"]).tail(1)
+        if table.empty:
+            continue
         for subset, lines in subsets.items():
             for target in ("IL-6", "IL-1"):
                 part = table[table["treatment_line"].isin(lines) & (table["target"] == target)]
                 part = one_report_per_population(part, "denominator")  # each population once per pool
-                row = {"outcome_family": family, "subset": subset, "target": target, "k_cohorts": len(part),
+                row = {"outcome_family": outcome, "subset": subset, "target": target, "k_cohorts": len(part),
                        "patients": int(part["denominator"].sum()), "studies": ";".join(sorted(set(part["study_id"])))}
+                notes = []
                 if len(part) >= 2:
                     pooled = synthesis.pooled_proportion_logit(part["events"].astype(int).tolist(),
                                                                part["denominator"].astype(int).tolist(),
                                                                method="dl", hartung_knapp=True)
                     row.update(proportion=pooled.proportion, ci_lower=pooled.ci_lower, ci_upper=pooled.ci_upper,
                                pi_lower=pooled.pi_lower, pi_upper=pooled.pi_upper, tau2=pooled.tau2,
-                               i2_percent=pooled.i2_percent,
-                               note=("prediction interval needs at least 3 cohorts" if len(part) < 3 else ""))
+                               i2_percent=pooled.i2_percent)
+                    if len(part) < 3:
+                        notes.append("prediction interval needs at least 3 cohorts")
                 elif len(part) == 1:
                     single = synthesis.proportion_interval(int(part["events"].iloc[0]), int(part["denominator"].iloc[0]))
-                    row.update(proportion=single.proportion, ci_lower=single.ci_lower, ci_upper=single.ci_upper,
-                               note="one cohort: its own proportion with Wilson interval, nothing pooled")
+                    row.update(proportion=single.proportion, ci_lower=single.ci_lower, ci_upper=single.ci_upper)
+                    notes.append("one cohort: its own proportion with Wilson interval, nothing pooled")
                 else:
-                    row.update(note="no cohort reports this outcome with responders and a denominator")
+                    notes.append("no cohort reports this outcome with responders and a denominator")
+                width = row.get("ci_upper", np.nan) - row.get("ci_lower", np.nan)
+                row["informative"] = bool(width <= UNINFORMATIVE_WIDTH)
+                if width > UNINFORMATIVE_WIDTH:
+                    notes.append("interval too wide to inform: not presented as a finding")
+                row["note"] = "; ".join(notes)
                 rows.append(row)
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["outcome_family", "subset", "target", "k_cohorts", "patients", "studies",
+                                       "note", "proportion", "ci_lower", "ci_upper", "pi_lower", "pi_upper", "tau2",
+                                       "i2_percent", "informative"])
+
+
+def switching_evidence(studies: pd.DataFrame, arms: pd.DataFrame, efficacy: pd.DataFrame) -> pd.DataFrame:
+    """Every study of a biologic started after another biologic failed, with what it reports: which class
+    failed, whether it is a switch between IL-6 and IL-1 blockade, and each efficacy result as reported (a study
+    that reports no efficacy result still has its row)."""
+    after = studies[studies["treatment_line"] == "after_biologic"]
+    rows = []
+    for study in after.itertuples():
+        failed = str(study.prior_biologic) if isinstance(study.prior_biologic, str) else ""
+        other = {"IL-6": "IL-1", "IL-1": "IL-6"}.get(study.target)
+        base = {"study_id": study.study_id, "study_label": study.study_label, "year": study.year,
+                "target": study.target, "drugs": study.drugs, "failed_class": failed,
+                "class_switch": other in failed.split(";"), "n_total": study.n_total}
+        results = efficacy[efficacy["study_id"] == study.study_id]
+        if results.empty:
+            rows.append({**base, "outcome": "", "outcome_as_reported": "no efficacy result retrieved"})
+        for r in results.itertuples():
+            rows.append({**base, "outcome": r.outcome, "outcome_as_reported": r.outcome_as_reported,
+                         "timepoint": r.timepoint, "events": r.events, "denominator": r.denominator,
+                         "percent": r.percent})
+    return pd.DataFrame(rows, columns=["study_id", "study_label", "year", "target", "drugs", "failed_class",
+                                       "class_switch", "n_total", "outcome", "outcome_as_reported", "timepoint",
+                                       "events", "denominator", "percent"])
 
 
 def glucocorticoid_sparing(studies: pd.DataFrame, arms: pd.DataFrame, efficacy: pd.DataFrame) -> pd.DataFrame:
@@ -376,7 +279,7 @@ def published_comparison(studies, arms, efficacy, meta_estimates) -> pd.DataFram
     drug versus another drug is the Bucher indirect comparison through placebo. The outcome definitions of
     the published analyses (e.g. ACR50) can differ from the trials' responder end points used here.
     """
-    comparisons = rct_comparisons(studies, arms, efficacy)
+    comparisons = primary_comparisons(studies, arms, efficacy)
     published = meta_estimates[meta_estimates["measure"] == "odds_ratio"].merge(
         studies[["study_id", "study_label"]], on="study_id")
 
@@ -389,11 +292,11 @@ def published_comparison(studies, arms, efficacy, meta_estimates) -> pd.DataFram
         ours = {"estimate": np.nan, "ci_lower": np.nan, "ci_upper": np.nan, "k": 0}
         treated, comparator = subset(record.treatment), record.comparator
         if not treated.empty and comparator == "placebo":
-            pooled = _pool(treated)
+            pooled = pool(treated)
             ours = {"estimate": pooled.estimate, "ci_lower": pooled.ci_lower, "ci_upper": pooled.ci_upper, "k": pooled.k}
         elif not treated.empty and isinstance(comparator, str) and not subset(comparator).empty:
-            a, b = _pool(treated), _pool(subset(comparator))
-            indirect = synthesis.bucher_indirect(a.log_estimate, a.se_log, b.log_estimate, b.se_log)
+            a, b = pool(treated), pool(subset(comparator))
+            indirect = synthesis.bucher_indirect(a.log_estimate, interval_se(a), b.log_estimate, interval_se(b))
             ours = {"estimate": indirect.estimate, "ci_lower": indirect.ci_lower, "ci_upper": indirect.ci_upper,
                     "k": a.k + b.k}
         rows.append({"comparison": record.comparison, "published_in": record.study_id, "published_label": record.study_label,
@@ -401,15 +304,35 @@ def published_comparison(studies, arms, efficacy, meta_estimates) -> pd.DataFram
                      "published_ci_lower": record.ci_lower_value, "published_ci_upper": record.ci_upper_value,
                      "published_interval": record.interval, "this_review_or": ours["estimate"],
                      "this_review_ci_lower": ours["ci_lower"], "this_review_ci_upper": ours["ci_upper"],
-                     "this_review_k_trials": ours["k"]})
+                     "this_review_k_trials": ours["k"],
+                     "agreement": agreement(record.estimate_value, record.ci_lower_value, record.ci_upper_value,
+                                            ours["estimate"], ours["ci_lower"], ours["ci_upper"])})
     return pd.DataFrame(rows)
 
 
-def _from_comparisons(function):
-    def table(studies, arms, efficacy):
-        return function(rct_comparisons(studies, arms, efficacy))
-    table.__doc__ = function.__doc__
-    return table
+def _verdict(lower: float, upper: float) -> str:
+    return "above 1" if lower > 1 else "below 1" if upper < 1 else "includes 1"
+
+
+def agreement(published: float, published_lower: float, published_upper: float,
+              ours: float, lower: float, upper: float) -> str:
+    """How this review's estimate of a contrast relates to a published one (both ratios with 95% intervals).
+
+    'agree': both intervals lead to the same conclusion (above 1, below 1, or including 1) and each point
+    estimate lies inside the other's interval; 'same direction, different precision': the point estimates lie
+    on the same side of 1 but one interval includes 1; 'same direction, different size': same side and same
+    conclusion, but a point estimate outside the other's interval; 'opposite direction' otherwise;
+    'not estimable here' when this review has no estimate.
+    """
+    if pd.isna(ours):
+        return "not estimable here"
+    if (published > 1) != (ours > 1):
+        return "opposite direction"
+    if _verdict(published_lower, published_upper) != _verdict(lower, upper):
+        return "same direction, different precision"
+    if lower <= published <= upper and published_lower <= ours <= published_upper:
+        return "agree"
+    return "same direction, different size"
 
 
 TABLE_FUNCTIONS = {
@@ -417,15 +340,19 @@ TABLE_FUNCTIONS = {
     "response_proportions": response_proportions,
     "marker_changes": marker_changes,
     "rct_response": rct_response,
-    "indirect_comparisons": _from_comparisons(indirect_comparisons),
-    "pooled_versus_placebo": _from_comparisons(pooled_versus_placebo),
+    "indirect_comparisons": indirect_table,
+    "pooled_versus_placebo": versus_placebo_table,
+    "maintenance_of_response": maintenance_of_response,
+    "transitivity": transitivity,
     "pooled_proportions": pooled_proportions,
+    "switching_evidence": switching_evidence,
     "glucocorticoid_sparing": glucocorticoid_sparing,
     "safety_rates": safety_rates,
     "safety_events": safety_events,
     "published_comparison": published_comparison,
+    "sensitivity_dersimonian_laird": sensitivity_dersimonian_laird,
+    "sensitivity_with_secondary_comparisons": sensitivity_with_secondary_comparisons,
     "sensitivity_without_rilonacept": sensitivity_without_rilonacept,
-    "sensitivity_without_withdrawal": sensitivity_without_withdrawal,
     "sensitivity_refractory_only": sensitivity_refractory_only,
 }
 

@@ -132,43 +132,74 @@ def _log_axis(ax, low=0.02, high=500):
     ax.xaxis.set_major_formatter(lambda value, _: f"{value:g}")
 
 
+# Groups of the trial forest plot, in order, with the direction of their odds ratios.
+FOREST_GROUPS = [
+    ("primary analysis", "Induction, primary analysis (> 1 favours drug)"),
+    ("secondary-source comparison", "Induction, secondary sources (sensitivity only)"),
+    ("maintenance of response", "Withdrawal: maintenance (> 1 favours continuing)"),
+    ("indirect", "Indirect via placebo (> 1 favours tocilizumab)"),
+]
+
+
 def rct_forest(rct: pd.DataFrame, indirect: pd.DataFrame, pooled: pd.DataFrame, characteristics: pd.DataFrame):
-    """Odds ratios of the placebo-controlled trials by target, the pooled class estimates, and the indirect
-    IL-6 versus IL-1 comparison (log scale; above 1 favours the active drug, or tocilizumab)."""
+    """Odds ratios of the randomised trials in their analyses (primary induction analysis with the pooled IL-1
+    estimate, secondary-source comparisons, withdrawal trials) and every indirect comparison of tocilizumab,
+    each group headed by the direction its odds ratios read in (log scale)."""
     labels = characteristics.set_index("study_id")["study_label"]
     rct = rct.assign(label=[f"{labels.get(s, s)} ({d})" for s, d in zip(rct["study_id"], rct["drug"])],
-                     detail=[f"{label(e)}, {t}: {ea}/{na} vs {ep}/{np_}" for e, t, ea, na, ep, np_ in
-                             rct[["endpoint", "timepoint", "events_active", "n_active", "events_placebo",
-                                  "n_placebo"]].itertuples(index=False)])
+                     detail=[f"{ea}/{na} vs {ep}/{np_}" for ea, na, ep, np_ in
+                             rct[["events_active", "n_active", "events_placebo", "n_placebo"]].itertuples(index=False)])
     classes = pooled[pooled["level"] == "target"].set_index("group")
     rows = []
-    for target in ("IL-6", "IL-1"):
-        for r in rct[rct["target"] == target].itertuples():
-            rows.append((r.label, r.odds_ratio, r.or_ci_lower, r.or_ci_upper, target, "trial", r.detail))
-        if target in classes.index and classes.loc[target, "k_trials"] > 1:
-            c = classes.loc[target]
-            rows.append((f"{target} trials pooled", c.odds_ratio, c.ci_lower, c.ci_upper, target, "pooled",
-                         f"random effects (DerSimonian-Laird), k = {int(c.k_trials)}"))
-    overall = indirect[indirect["comparison"].str.endswith("IL-1 blockade (all agents)")]
-    for r in overall.itertuples():
-        rows.append(("Tocilizumab vs IL-1 blockade", r.odds_ratio, r.ci_lower, r.ci_upper, "IL-6 and IL-1",
-                     "indirect", f"indirect (Bucher), k = {int(r.k_trials)}"))
-    fig = figure(height_in=0.34 * len(rows) + 1.3)
+    for group, title in FOREST_GROUPS:
+        members = []
+        if group == "indirect":
+            for r in indirect[indirect["odds_ratio"].notna()].itertuples():
+                members.append((r.comparison.replace("tocilizumab vs ", "Tocilizumab vs "), r.odds_ratio, r.ci_lower,
+                                r.ci_upper, "IL-6 and IL-1", "indirect", f"k = {int(r.k_trials)} trials"))
+        else:
+            for target in ("IL-6", "IL-1"):
+                for r in rct[(rct["analysis_set"] == group) & (rct["target"] == target)].itertuples():
+                    members.append((r.label, r.odds_ratio, r.or_ci_lower, r.or_ci_upper, target, "trial", r.detail))
+                if group == "primary analysis" and target in classes.index and classes.loc[target, "k_trials"] > 1:
+                    c = classes.loc[target]
+                    members.append((f"{target} trials pooled", c.odds_ratio, c.ci_lower, c.ci_upper, target, "pooled",
+                                    f"k = {int(c.k_trials)}"))
+        if members:
+            rows.append((title, None, None, None, None, "header", ""))
+            rows += members
+    fig = figure(height_in=0.32 * len(rows) + 1.3)
     ax = fig.add_subplot()
     for y, (_, estimate, low, high, target, kind, _) in enumerate(rows):
+        if kind == "header":
+            continue
         colour = TARGET_COLOURS.get(target, "#555555")
         marker = {"trial": "s", "pooled": "D", "indirect": "D"}[kind]
-        ax.errorbar(estimate, y, xerr=[[estimate - low], [high - estimate]], fmt=marker, color=colour, capsize=2,
-                    markersize=7 if kind != "trial" else 5, markerfacecolor="white" if kind == "indirect" else colour)
+        # An interval wider than the axis is drawn to the edge: the table beside the figure gives its bounds.
+        shown_low, shown_high = max(low, 0.011), min(high, 990)
+        ax.errorbar(estimate, y, xerr=[[estimate - shown_low], [shown_high - estimate]], fmt=marker, color=colour,
+                    capsize=2, markersize=7 if kind != "trial" else 5,
+                    markerfacecolor="white" if kind == "indirect" else colour)
     ax.set_yticks(range(len(rows)), [r[0] for r in rows])
+    for tick, row in zip(ax.get_yticklabels(), rows):
+        if row[5] == "header":
+            tick.set_fontweight("bold")
     ax.invert_yaxis()
-    _log_axis(ax)
+    _log_axis(ax, low=0.01, high=1000)
     details = ax.twinx()
     details.set_ylim(ax.get_ylim())
     details.set_yticks(range(len(rows)), [r[6] for r in rows], fontsize=7)
     details.grid(False)
-    ax.set_xlabel("Odds ratio of response (95% CI, log scale); > 1 favours the active drug")
+    ax.set_xlabel("Odds ratio of response (95% CI, log scale)")
     return fig
+
+
+def safety_label(row) -> str:
+    """'Klein 2020 (tocilizumab)'; a systematic review's pooled class-level rate says so."""
+    agent = "IL-1 class" if row.drug == "mixed" else row.drug
+    if row.design in EVIDENCE_SYNTHESES:
+        return f"{row.study_label} ({agent}; pooled, sJIA and AOSD)"
+    return f"{row.study_label} ({agent})"
 
 
 def safety_rates(rates: pd.DataFrame):
@@ -188,7 +219,7 @@ def safety_rates(rates: pd.DataFrame):
             ax.errorbar(r["rate_per_100py_reported"], y, xerr=[[r["rate_per_100py_reported"] - r["rate_ci_lower"]],
                         [r["rate_ci_upper"] - r["rate_per_100py_reported"]]] if has_ci else None,
                         fmt=TARGET_MARKERS.get(r["target"], "o"), color=colour, capsize=2)
-        ax.set_yticks(range(len(part)), [f"{r.study_label} ({readable(r.drug)})" for r in part.itertuples()])
+        ax.set_yticks(range(len(part)), [safety_label(r) for r in part.itertuples()])
         ax.invert_yaxis()
         ax.set_title({"macrophage_activation_syndrome": "Macrophage activation syndrome",
                       "serious_infection": "Serious infections", "serious_adverse_event": "Serious adverse events"}[event],

@@ -160,6 +160,13 @@ def ratio_ci(row, estimate="odds_ratio", lower="ci_lower", upper="ci_upper") -> 
     return f"{ratio(row[estimate])} (95% CI {ratio(row[lower])} to {ratio(row[upper])})"
 
 
+def ratio_range(lower, upper, floor: float = 0.01, ceiling: float = 1000) -> str:
+    """A ratio interval in words that stay readable when a bound is extreme: 'below 0.01 to above 1000'."""
+    low = f"below {floor:g}" if lower < floor else ratio(lower)
+    high = f"above {ceiling:g}" if upper > ceiling else ratio(upper)
+    return f"{low} to {high}"
+
+
 def count_of(events, total) -> str:
     """'64 of 75 (85%)'."""
     return f"{count(events)} of {count(total)} ({percent(float(events) / float(total))})"
@@ -185,7 +192,7 @@ def effect_direction(lower, upper, better: str, worse: str, neutral: str) -> str
     return neutral
 
 
-PLURAL_LAST_WORD = {"series": "series", "surveillance": "surveillance studies", "analysis": "analyses",
+PLURAL_LAST_WORD = {"series": "series", "study": "studies", "surveillance": "surveillance studies", "analysis": "analyses",
                     "registry": "registries"}
 
 

@@ -23,7 +23,7 @@ STUDY_ID = "synthetic2099"
 STUDY_LABEL = "Synthetic 2099"  # first author's family name and year, as clean.study_labels builds it
 TITLE = "Tocilizumab in a synthetic refractory cohort of systemic juvenile idiopathic arthritis"
 PHRASE_COHORT = "40 children with refractory systemic JIA received tocilizumab"
-PHRASE_RESPONSE = "30 of 40 patients (75%) responded to tocilizumab after 6 months"
+PHRASE_RESPONSE = "30 of 40 patients (75%) had clinically inactive disease after 6 months of tocilizumab"
 
 NEW_ROWS = {
     "data/studies.csv": {
@@ -35,8 +35,8 @@ NEW_ROWS = {
         "study_id": STUDY_ID, "arm_id": "tocilizumab", "drug": "tocilizumab", "target": "IL-6", "role": "active",
         "n": "40", "source_location": "abstract", "source_phrase": PHRASE_COHORT},
     "data/efficacy.csv": {
-        "study_id": STUDY_ID, "arm_id": "tocilizumab", "outcome": "investigator_defined_response",
-        "outcome_as_reported": "responded to tocilizumab", "timepoint": "month 6", "events": "30",
+        "study_id": STUDY_ID, "arm_id": "tocilizumab", "outcome": "inactive_disease",
+        "outcome_as_reported": "clinically inactive disease", "timepoint": "month 6", "events": "30",
         "denominator": "40", "percent": "75", "source_location": "abstract", "source_phrase": PHRASE_RESPONSE,
         "source_file": "Synthetic2099_TCZ_refractory.txt", "note": "Synthetic row added by a test."},
     "data/inclusion_log.csv": {
@@ -146,7 +146,7 @@ def test_response_table_gains_the_cohort(built_repo, with_new_study):
     assert len(after) == len(before) + 1
     [row] = [r for r in after if r["study_id"] == STUDY_ID]
     assert (row["responders"], row["n_evaluated"], row["outcome"], row["drug"]) == (
-        "30", "40", "investigator_defined_response", "tocilizumab")
+        "30", "40", "inactive_disease", "tocilizumab")
     assert float(row["proportion"]) == pytest.approx(0.75)  # 30 / 40
     assert float(row["ci_lower"]) < 0.75 < float(row["ci_upper"])
     # the pooled table now has one refractory tocilizumab cohort where it had none
@@ -154,7 +154,7 @@ def test_response_table_gains_the_cohort(built_repo, with_new_study):
                      for r in read_csv(built_repo / "results/tables/pooled_proportions.csv")}
     pooled_after = {(r["outcome_family"], r["subset"], r["target"]): r
                     for r in read_csv(with_new_study / "results/tables/pooled_proportions.csv")}
-    key = ("response (study definition)", "refractory", "IL-6")
+    key = ("inactive_disease", "refractory", "IL-6")  # pooled one outcome definition at a time
     assert int(pooled_after[key]["k_cohorts"]) == int(pooled_before[key]["k_cohorts"]) + 1
     assert STUDY_ID in pooled_after[key]["studies"].split(";")
 

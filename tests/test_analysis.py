@@ -21,6 +21,8 @@ import pandas as pd
 import pytest
 
 import analyse
+import randomised
+import synthesis
 
 NAN = np.nan
 
@@ -31,7 +33,7 @@ ARM_COLUMNS = ["study_id", "arm_id", "drug", "target", "role", "n"]
 EFFICACY_COLUMNS = ["study_id", "arm_id", "outcome", "outcome_as_reported", "timepoint", "events", "denominator",
                     "percent", "value", "spread", "statistic", "spread_type", "unit", "n_evaluated", "p_value",
                     "placebo_comparison", "percent_value", "central_value", "spread_lower", "spread_upper",
-                    "timepoint_weeks", "exclusive_set"]
+                    "timepoint_weeks", "exclusive_set", "source_kind"]
 
 
 def study(study_id, *, year=2012, design="randomised_controlled_trial", line="after_conventional", target="IL-6",
@@ -46,14 +48,15 @@ def arm(study_id, arm_id, drug, target, role="active", n=NAN):
 
 
 def outcome(study_id, arm_id, name, timepoint="week 12", *, events=NAN, denominator=NAN, percent=NAN, value=NAN,
-            n_evaluated=NAN, placebo_comparison=NAN, weeks=NAN):
+            n_evaluated=NAN, placebo_comparison=NAN, weeks=NAN, source_kind="primary"):
     return {"study_id": study_id, "arm_id": arm_id, "outcome": name, "outcome_as_reported": f"{name} as reported",
             "timepoint": timepoint, "events": events, "denominator": denominator,
             "percent": NAN if pd.isna(percent) else f"{percent:g}", "value": NAN if pd.isna(value) else f"{value:g}",
             "spread": NAN, "statistic": NAN if pd.isna(value) else "median", "spread_type": NAN,
             "unit": "mg/L" if name == "crp" else NAN, "n_evaluated": n_evaluated, "p_value": NAN,
             "placebo_comparison": placebo_comparison, "percent_value": percent, "central_value": value,
-            "spread_lower": NAN, "spread_upper": NAN, "timepoint_weeks": weeks, "exclusive_set": NAN}
+            "spread_lower": NAN, "spread_upper": NAN, "timepoint_weeks": weeks, "exclusive_set": NAN,
+            "source_kind": source_kind}
 
 
 def placebo_trial(study_id, drug, target, active, placebo, *, name="investigator_defined_response",
@@ -80,6 +83,7 @@ TOCILIZUMAB = placebo_trial("tcz", "tocilizumab", "IL-6", (64, 75), (9, 37), nam
 ANAKINRA = placebo_trial("ana", "anakinra", "IL-1", (8, 12), (1, 12), line="mixed")
 CANAKINUMAB = placebo_trial("can", "canakinumab", "IL-1", (36, 43), (4, 41), name="adapted_acr_pedi_30")
 RILONACEPT = placebo_trial("ril", "rilonacept", "IL-1", (20, 35), (9, 33), kind="withdrawal", line="not_reported")
+RILONACEPT_PARALLEL = placebo_trial("ril", "rilonacept", "IL-1", (20, 35), (9, 33), kind="main", line="not_reported")
 
 # Per-trial log odds ratios and variances, by hand:
 #   tocilizumab 64/75 vs 9/37: OR = 64*28/(11*9) = 1792/99 = 18.10101, v = 1/64+1/11+1/9+1/28 = 0.2533595
@@ -113,7 +117,9 @@ def test_rct_response_has_the_published_columns_and_one_row_per_marked_compariso
         outcome("tcz", "placebo", "acr_pedi_30", "week 52", events=20, denominator=35),
     ], columns=EFFICACY_COLUMNS)
     table = analyse.rct_response(studies, arms, pd.concat([efficacy, extra], ignore_index=True))
-    assert list(table.columns) == RCT_RESPONSE_COLUMNS
+    assert list(table.columns)[:len(RCT_RESPONSE_COLUMNS)] == RCT_RESPONSE_COLUMNS  # the published columns, first
+    assert list(table.columns)[len(RCT_RESPONSE_COLUMNS):] == ["analysis_set", "comparison_kind", "source_kind",
+                                                               "placebo_response", "denominator_note"]
     assert len(table) == 3
     assert sorted(zip(table["study_id"], table["endpoint"], table["timepoint"])) == [
         ("can", "adapted_acr_pedi_30", "week 12"), ("can", "inactive_disease", "not reported"),
@@ -154,8 +160,8 @@ def test_rct_response_zero_cell_gets_the_half_continuity_correction():
     assert row["rr_ci_upper"] == approx(175.8626)
     # the raw counts are reported, not the corrected ones
     assert (row["events_active"], row["n_active"], row["events_placebo"], row["n_placebo"]) == (5, 10, 0, 10)
-    assert analyse.rct_comparisons(*tables(trial)).iloc[0]["continuity_corrected"]
-    assert not analyse.rct_comparisons(*tables(TOCILIZUMAB)).iloc[0]["continuity_corrected"]
+    assert randomised.rct_comparisons(*tables(trial)).iloc[0]["continuity_corrected"]
+    assert not randomised.rct_comparisons(*tables(TOCILIZUMAB)).iloc[0]["continuity_corrected"]
 
 
 def test_rct_response_refuses_a_comparison_with_two_placebo_arms():
@@ -176,10 +182,15 @@ INDIRECT_COLUMNS = ["comparison", "method", "odds_ratio", "ci_lower", "ci_upper"
 
 
 def test_indirect_comparison_of_one_tocilizumab_and_one_anakinra_trial_is_the_bucher_ratio():
-    table = analyse.indirect_comparisons(analyse.rct_comparisons(*tables(TOCILIZUMAB, ANAKINRA)))
+    table = randomised.indirect_comparisons(randomised.rct_comparisons(*tables(TOCILIZUMAB, ANAKINRA)))
     assert list(table.columns) == INDIRECT_COLUMNS
-    assert list(table["comparison"]) == ["tocilizumab vs anakinra", "tocilizumab vs IL-1 blockade (all agents)"]
-    for _, row in table.iterrows():  # with one IL-1 trial the class is that trial
+    assert list(table["comparison"]) == ["tocilizumab vs anakinra", "tocilizumab vs canakinumab",
+                                         "tocilizumab vs rilonacept", "tocilizumab vs IL-1 blockade (all agents)"]
+    rows = table.set_index("comparison")
+    # an agent without a trial is reported, not dropped
+    assert rows.loc["tocilizumab vs canakinumab", "note"] == "not estimable: no canakinumab trial in this analysis"
+    for name in ("tocilizumab vs anakinra", "tocilizumab vs IL-1 blockade (all agents)"):  # one IL-1 trial: the class
+        row = rows.loc[name]
         # OR = OR_tcz / OR_ana = 18.10101 / 22 = 0.8227732 (log: 2.895968 - 3.091042 = -0.1950747)
         # SE = sqrt(0.2533595 + 1.4659091) = sqrt(1.7192686) = 1.311209
         # CI = exp(-0.1950747 -/+ 1.959964 * 1.311209) = exp(-0.1950747 -/+ 2.569922) = 0.0629763 to 10.74937
@@ -187,15 +198,13 @@ def test_indirect_comparison_of_one_tocilizumab_and_one_anakinra_trial_is_the_bu
         assert row["ci_lower"] == approx(0.0629763)
         assert row["ci_upper"] == approx(10.74937)
         assert row["k_trials"] == 2
-        assert row["method"] == "Bucher adjusted indirect comparison, common comparator placebo"
-        assert "single comparison" in row["note"]
+        assert row["method"].startswith("Bucher adjusted indirect comparison, common comparator placebo; REML")
+        assert "single trial" in row["note"]
 
 
-def test_indirect_comparison_pools_the_il1_trials_for_the_class():
-    table = analyse.indirect_comparisons(analyse.rct_comparisons(*tables(TOCILIZUMAB, ANAKINRA, CANAKINUMAB,
-                                                                         RILONACEPT)))
-    assert list(table["comparison"]) == ["tocilizumab vs anakinra", "tocilizumab vs canakinumab",
-                                         "tocilizumab vs rilonacept", "tocilizumab vs IL-1 blockade (all agents)"]
+def test_indirect_comparison_with_dersimonian_laird_pools_the_il1_trials_for_the_class():
+    comparisons = randomised.rct_comparisons(*tables(TOCILIZUMAB, ANAKINRA, CANAKINUMAB, RILONACEPT_PARALLEL))
+    table = randomised.indirect_comparisons(comparisons, randomised.DL_METHOD)
     single = table.set_index("comparison")
     # agents: Bucher with one trial each, e.g. canakinumab 18.10101 / 47.57143 = 0.3805018,
     # rilonacept 18.10101 / 3.555556 = 5.090909
@@ -216,22 +225,84 @@ def test_indirect_comparison_pools_the_il1_trials_for_the_class():
     assert row["odds_ratio"] == approx(1.259804)
     assert row["ci_lower"] == approx(0.1517145)
     assert row["ci_upper"] == approx(10.46114)
-    assert "heterogeneity among the 3 comparisons" in row["note"]
+    assert "3 trials pooled" in row["note"]
     assert "tau\u00b2 2.099" in row["note"] and "I\u00b2 80%" in row["note"]
     assert "Q 9.82 on 2 df" in row["note"]
 
 
+def test_primary_indirect_comparison_carries_the_hksj_interval_of_the_class_pool():
+    comparisons = randomised.rct_comparisons(*tables(TOCILIZUMAB, ANAKINRA, CANAKINUMAB, RILONACEPT_PARALLEL))
+    row = randomised.indirect_comparisons(comparisons).set_index("comparison").loc[
+        "tocilizumab vs IL-1 blockade (all agents)"]
+    il1 = comparisons[comparisons["target"] == "IL-1"]
+    pooled = synthesis.random_effects_pool(il1["log_odds_ratio"], il1["se_log_odds_ratio"], method="reml",
+                                           hartung_knapp=True)
+    # The pooled class estimate enters with the SE that reproduces its t(2) interval, which is wider than its
+    # classic SE: the indirect interval must be at least as wide as the pooled class interval itself.
+    assert pooled.ci_distribution.startswith("t(df=2)")
+    width = math.log(row["ci_upper"]) - math.log(row["ci_lower"])
+    assert width > pooled.log_ci_upper - pooled.log_ci_lower
+    assert row["odds_ratio"] == approx(18.10101 / pooled.estimate)
+
+
 def test_indirect_comparisons_without_a_tocilizumab_trial_is_an_empty_table_with_the_columns():
-    table = analyse.indirect_comparisons(analyse.rct_comparisons(*tables(ANAKINRA, CANAKINUMAB)))
+    table = randomised.indirect_comparisons(randomised.rct_comparisons(*tables(ANAKINRA, CANAKINUMAB)))
     assert table.empty and list(table.columns) == INDIRECT_COLUMNS
 
 
 def test_data_without_any_marked_placebo_comparison_give_empty_tables_not_errors():
     studies, arms, efficacy = tables(TOCILIZUMAB)
     efficacy = efficacy.assign(placebo_comparison=np.nan)
-    assert list(analyse.rct_response(studies, arms, efficacy).columns) == RCT_RESPONSE_COLUMNS
     assert analyse.rct_response(studies, arms, efficacy).empty
-    assert analyse.indirect_comparisons(analyse.rct_comparisons(studies, arms, efficacy)).empty
+    assert randomised.indirect_comparisons(randomised.rct_comparisons(studies, arms, efficacy)).empty
+
+
+# ------------------------------------------------------------------------------------ analysis sets
+
+def test_primary_analysis_takes_one_comparison_per_trial_and_never_pools_withdrawal():
+    studies, arms, efficacy = tables(TOCILIZUMAB, CANAKINUMAB)
+    # the canakinumab study also reports a withdrawal comparison and a 'main' comparison on another end point
+    extra = pd.DataFrame([
+        outcome("can", "canakinumab", "inactive_disease", "not reported", events=31, denominator=50,
+                placebo_comparison="withdrawal"),
+        outcome("can", "placebo", "inactive_disease", "not reported", events=17, denominator=50,
+                placebo_comparison="withdrawal"),
+        outcome("can", "canakinumab", "adapted_acr_pedi_70", "week 12", events=20, denominator=43,
+                placebo_comparison="main"),
+        outcome("can", "placebo", "adapted_acr_pedi_70", "week 12", events=2, denominator=41,
+                placebo_comparison="main"),
+    ], columns=EFFICACY_COLUMNS)
+    table = randomised.rct_comparisons(studies, arms, pd.concat([efficacy, extra], ignore_index=True))
+    sets = dict(zip(zip(table["study_id"], table["endpoint"]), table["analysis_set"]))
+    assert sets[("can", "adapted_acr_pedi_30")] == "primary analysis"  # the trial's primary end point
+    assert sets[("can", "adapted_acr_pedi_70")] == "secondary-source comparison"  # a second induction comparison
+    assert sets[("can", "inactive_disease")] == "maintenance of response"
+    primary = table[table["analysis_set"] == "primary analysis"]
+    assert primary["study_id"].is_unique
+    pooled = randomised.pooled_versus_placebo(primary).set_index(["level", "group"])
+    assert pooled.loc[("drug", "canakinumab"), "k_trials"] == 1  # the withdrawal trial is not pooled with it
+
+
+def test_comparison_from_a_third_party_table_enters_only_the_sensitivity_analysis():
+    secondary = placebo_trial("lov", "rilonacept", "IL-1", (3, 17), (1, 7), name="adapted_acr_pedi_70", kind="main")
+    secondary[2][0]["source_kind"] = secondary[2][1]["source_kind"] = "secondary"
+    table = randomised.rct_comparisons(*tables(TOCILIZUMAB, ANAKINRA, secondary))
+    assert table.set_index("study_id").loc["lov", "analysis_set"] == "secondary-source comparison"
+    sensitivity = randomised.sensitivity_with_secondary_comparisons(*tables(TOCILIZUMAB, ANAKINRA, secondary))
+    assert list(sensitivity["k_trials"]) == [2, 3]
+
+
+def test_withdrawal_denominator_is_the_arm_size_only_when_the_printed_percent_matches():
+    trial = placebo_trial("yok", "tocilizumab", "IL-6", (15, np.nan), (3, np.nan), kind="withdrawal")
+    trial[1][0]["n"], trial[1][1]["n"] = 20, 23
+    trial[2][0].update(percent="75", percent_value=75.0)
+    trial[2][1].update(percent="13", percent_value=13.0)
+    row = randomised.rct_comparisons(*tables(trial)).iloc[0]
+    assert (row["n_active"], row["n_placebo"]) == (20, 23)  # 15/20 = 75%, 3/23 = 13.0%
+    assert "randomised arm size 20" in row["denominator_note"]
+    trial[2][1].update(percent="31", percent_value=31.0)  # 3/23 is not 31%: no denominator can be assumed
+    with pytest.raises(ValueError, match="needs counts and denominators"):
+        randomised.rct_comparisons(*tables(trial))
 
 
 # -------------------------------------------------------------------------------- response_proportions
@@ -269,25 +340,28 @@ def test_response_proportions_wilson_interval_where_counts_exist_and_percent_onl
 
 # ---------------------------------------------------------------------------------- pooled_proportions
 
-def test_pooled_proportions_none_one_and_two_cohorts():
-    # refractory IL-1: two case series (k = 2); refractory IL-6: one cohort (k = 1); first-line IL-6: none (k = 0);
-    # the tocilizumab placebo-controlled trial is randomised and must not count as a cohort
+def test_pooled_proportions_pool_one_definition_at_a_time():
+    # refractory IL-1: two case series reporting inactive disease (k = 2); refractory IL-6: one cohort (k = 1);
+    # first-line IL-6: none (k = 0); a response by the study's own definition is never pooled; the tocilizumab
+    # placebo-controlled trial is randomised and must not count as a cohort
     pascual = cohort("pasc", "anakinra", "IL-1", "after_conventional", [
-        outcome("pasc", "anakinra", "remission_undefined", "not reported", events=7, denominator=9)])
-    pontikaki = cohort("pont", "anakinra", "IL-1", "after_conventional", [
+        outcome("pasc", "anakinra", "inactive_disease", "not reported", events=7, denominator=9)])
+    pontikaki = cohort("pont", "anakinra", "IL-1", "after_biologic", [
+        outcome("pont", "anakinra", "inactive_disease", "not reported", events=11, denominator=16),
         outcome("pont", "anakinra", "investigator_defined_response", "not reported", events=11, denominator=16)])
     single = cohort("tczc", "tocilizumab", "IL-6", "after_conventional", [
-        outcome("tczc", "tocilizumab", "investigator_defined_response", "month 6", events=3, denominator=4)],
+        outcome("tczc", "tocilizumab", "inactive_disease", "month 6", events=3, denominator=4)],
         design="retrospective_cohort")
     table = analyse.pooled_proportions(*tables(pascual, pontikaki, single, TOCILIZUMAB))
-    response = table[table["outcome_family"] == "response (study definition)"].set_index(["subset", "target"])
+    assert set(table["outcome_family"]) == {"inactive_disease"}  # the study-defined response is not pooled
+    rows = table.set_index(["subset", "target"])
 
-    none = response.loc[("first line", "IL-6")]
+    none = rows.loc[("first line", "IL-6")]
     assert none["k_cohorts"] == 0 and none["patients"] == 0
     assert none["note"] == "no cohort reports this outcome with responders and a denominator"
     assert math.isnan(none["proportion"]) and math.isnan(none["ci_lower"])
 
-    one = response.loc[("refractory", "IL-6")]
+    one = rows.loc[("refractory", "IL-6")]
     assert (one["k_cohorts"], one["patients"], one["studies"]) == (1, 4, "tczc")
     # 3/4 with its own Wilson interval: centre = (0.75 + 0.4801824) / (1 + 0.9603647) = 0.6275273,
     # half = 1.959964 / 1.9603647 * sqrt(0.1875/4 + 3.841459/64) = 0.3268854 -> 0.3006418 to 0.9544127
@@ -295,17 +369,10 @@ def test_pooled_proportions_none_one_and_two_cohorts():
     assert one["ci_lower"] == approx(0.3006418)
     assert one["ci_upper"] == approx(0.9544127)
     assert one["note"].startswith("one cohort")
+    assert bool(one["informative"]) is False and "too wide to inform" in one["note"]  # 30% to 95%
 
-    two = response.loc[("refractory", "IL-1")]
+    two = rows.loc[("refractory", "IL-1")]
     assert (two["k_cohorts"], two["patients"], two["studies"]) == (2, 25, "pasc;pont")
-    # logits: log(7/2) = 1.252763 (v = 1/7 + 1/2 = 0.6428571), log(11/5) = 0.7884574 (v = 1/11 + 1/5 = 0.2909091)
-    # w = 1.5555556, 3.4375; y_FE = (1.5555556*1.252763 + 3.4375*0.7884574) / 4.9930556 = 0.9331089
-    # Q = 0.2308712 < k - 1 = 1, so tau^2 = 0 and the pool is y_FE: expit(0.9331089) = 0.7177056
-    assert two["proportion"] == approx(0.7177056)
-    assert two["ci_lower"] < two["proportion"] < two["ci_upper"]
-    assert two["tau2"] == 0
-    assert math.isnan(two["pi_lower"]) and math.isnan(two["pi_upper"])
-    assert two["note"] == "prediction interval needs at least 3 cohorts"
 
 
 # -------------------------------------------------------------------------------------- marker_changes
@@ -339,29 +406,30 @@ def test_marker_changes_against_the_baseline_row():
 # --------------------------------------------------------------------------------- sensitivity tables
 
 def test_sensitivity_without_rilonacept_drops_its_trial():
-    table = analyse.sensitivity_without_rilonacept(*tables(TOCILIZUMAB, ANAKINRA, CANAKINUMAB, RILONACEPT))
+    table = analyse.sensitivity_without_rilonacept(*tables(TOCILIZUMAB, ANAKINRA, CANAKINUMAB, RILONACEPT_PARALLEL))
     assert list(table.columns) == ["analysis"] + INDIRECT_COLUMNS
     rows = table.set_index("analysis")
-    assert rows.loc["all IL-1 trials", "k_trials"] == 4
-    assert rows.loc["all IL-1 trials", "odds_ratio"] == approx(1.259804)  # as in the class row above
+    assert rows.loc["primary analysis", "k_trials"] == 4
     assert rows.loc["excluding rilonacept", "k_trials"] == 3
-    # anakinra + canakinumab: w = 0.6821705, 2.2338285; y_FE = (0.6821705*3.091042 + 2.2338285*3.862232) / 2.915999
-    # = 3.681820; Q = 0.3107979 < 1, so tau^2 = 0 and SE = sqrt(1/2.915999) = 0.5856071
-    # Bucher: log OR = 2.895968 - 3.681820 = -0.7858520, SE = sqrt(0.2533595 + 0.3429356) = 0.7722015
-    #   OR = 0.4557313, CI = exp(-0.7858520 -/+ 1.513487) = 0.1003251 to 2.070179
+    # anakinra + canakinumab: w = 0.6821705, 2.2338285 (sum 2.915999); y_FE = 3.681820; Q = 0.3107979 < 1,
+    # so tau^2 = 0 (REML as well) and the pooled log OR is the fixed-effect one.
+    # HKSJ: SE = sqrt(Q / ((k - 1) * sum w)) = sqrt(0.3107979 / 2.915999) = 0.3264702; t(1, 0.975) = 12.70620;
+    # half-width 4.148195, i.e. a normal-scale SE of 4.148195 / 1.959964 = 2.116464 carried into Bucher:
+    # log OR = 2.895968 - 3.681820 = -0.7858520, SE = sqrt(0.2533595 + 2.116464^2) = 2.175495
+    # OR = 0.4557313, CI = exp(-0.7858520 -/+ 4.263891) = 0.006411 to 32.3968
     assert rows.loc["excluding rilonacept", "odds_ratio"] == approx(0.4557313)
-    assert rows.loc["excluding rilonacept", "ci_lower"] == approx(0.1003251)
-    assert rows.loc["excluding rilonacept", "ci_upper"] == approx(2.070179)
-    assert "heterogeneity among the 2 comparisons" in rows.loc["excluding rilonacept", "note"]
+    assert rows.loc["excluding rilonacept", "ci_lower"] == approx(0.006411, rel=1e-3)
+    assert rows.loc["excluding rilonacept", "ci_upper"] == approx(32.3968, rel=1e-4)
+    assert "2 trials pooled" in rows.loc["excluding rilonacept", "note"]
 
 
-def test_sensitivity_without_withdrawal_drops_the_withdrawal_comparison():
-    rows = analyse.sensitivity_without_withdrawal(
-        *tables(TOCILIZUMAB, ANAKINRA, CANAKINUMAB, RILONACEPT)).set_index("analysis")
-    # only the rilonacept comparison is marked 'withdrawal': the same subset as without rilonacept
-    assert rows.loc["all comparisons", "k_trials"] == 4
-    assert rows.loc["excluding withdrawal designs", "k_trials"] == 3
-    assert rows.loc["excluding withdrawal designs", "odds_ratio"] == approx(0.4557313)
+def test_sensitivity_dersimonian_laird_repeats_every_indirect_comparison_with_dl():
+    table = analyse.sensitivity_dersimonian_laird(*tables(TOCILIZUMAB, ANAKINRA, CANAKINUMAB, RILONACEPT_PARALLEL))
+    assert list(table["analysis"].unique()) == ["primary: REML, HKSJ", "DerSimonian-Laird, Wald"]
+    dl = table[table["analysis"] == "DerSimonian-Laird, Wald"].set_index("comparison")
+    assert len(dl) == 4
+    assert dl.loc["tocilizumab vs IL-1 blockade (all agents)", "odds_ratio"] == approx(1.259804)  # as by hand above
+    assert dl.loc["tocilizumab vs IL-1 blockade (all agents)", "ci_upper"] == approx(10.46114)
 
 
 @pytest.mark.parametrize("parts, k_trials, missing", [
@@ -373,9 +441,35 @@ def test_sensitivity_without_withdrawal_drops_the_withdrawal_comparison():
 def test_sensitivity_with_an_empty_subset_says_not_estimable(parts, k_trials, missing):
     table = analyse.sensitivity_refractory_only(*tables(*parts))
     rows = table.set_index("analysis")
-    assert rows.loc["all trials", "note"].startswith(("single comparison", "IL-1 blockade (all agents) comparisons pooled"))
+    assert rows.loc["primary analysis", "note"].startswith(("single trial", "not estimable"))
     row = rows.loc["refractory populations only"]
     assert row["comparison"] == "tocilizumab vs IL-1 blockade (all agents)"
     assert row["k_trials"] == k_trials
     assert row["note"] == f"not estimable: no {missing} trial in this subset"
     assert math.isnan(row["odds_ratio"]) and math.isnan(row["ci_lower"]) and math.isnan(row["ci_upper"])
+
+
+@pytest.mark.parametrize("published, ours, expected", [
+    ((0.12, 0.03, 0.44), (0.196, 0.048, 0.81), "agree"),  # Tarp 2016, rilonacept vs tocilizumab
+    ((6.02, 2.24, 21.36), (14.2, 0.42, 474.1), "same direction, different precision"),
+    ((0.12, 0.03, 0.44), (0.9, 0.85, 0.95), "same direction, different size"),
+    ((0.5, 0.3, 0.8), (2.0, 1.2, 3.0), "opposite direction"),
+    ((0.5, 0.3, 0.8), (math.nan, math.nan, math.nan), "not estimable here"),
+])
+def test_agreement_with_a_published_estimate_is_named_by_a_stated_rule(published, ours, expected):
+    assert analyse.agreement(*published, *ours) == expected
+
+
+def test_switching_evidence_lists_every_study_after_a_failed_biologic_even_without_results():
+    switch = cohort("qiu", "canakinumab", "IL-1", "after_biologic", [
+        outcome("qiu", "canakinumab", "glucocorticoid_discontinued", "week 24", events=4)])
+    switch[0][0]["prior_biologic"] = "IL-6"
+    silent = cohort("alx", "canakinumab", "IL-1", "after_biologic", [])
+    silent[0][0]["prior_biologic"] = "IL-6"
+    after_tnf = cohort("pont", "anakinra", "IL-1", "after_biologic", [])
+    after_tnf[0][0]["prior_biologic"] = "TNF"
+    table = analyse.switching_evidence(*tables(switch, silent, after_tnf, TOCILIZUMAB)).set_index("study_id")
+    assert sorted(table.index) == ["alx", "pont", "qiu"]  # the tocilizumab trial is not after a biologic
+    assert table.loc["qiu", "class_switch"] and table.loc["alx", "class_switch"]
+    assert not table.loc["pont", "class_switch"]  # anakinra after TNF blockade is not a switch between IL-6 and IL-1
+    assert table.loc["alx", "outcome_as_reported"] == "no efficacy result retrieved"

@@ -452,7 +452,45 @@ def test_random_effects_pool_rejects_bad_input():
     with pytest.raises(ValueError):
         syn.random_effects_pool([], [], method="dl")
     with pytest.raises(ValueError):
-        syn.random_effects_pool([0.1, 0.2], [0.1, 0.1], method="reml")
+        syn.random_effects_pool([0.1, 0.2], [0.1, 0.1], method="sj")  # Sidik-Jonkman tau^2: not offered
+
+
+def test_reml_with_hartung_knapp_matches_metafor_bcg_risk_ratio():
+    # metafor documentation (rma.uni), dat.bcg, measure="RR":
+    #   res <- rma(yi, vi, data=dat)                # method="REML"
+    #   tau^2 = 0.3132; I^2 = 92.22%; Q(df = 12) = 152.2330
+    #   estimate -0.7145, se 0.1798, ci.lb -1.0669, ci.ub -0.3622
+    #   res <- rma(yi, vi, data=dat, test="knha")
+    #   estimate -0.7145, se 0.1808, tval -3.9522, df 12, ci.lb -1.1084, ci.ub -0.3206
+    log_rr, se = _log_effects(syn.risk_ratio, BCG)
+    wald = syn.random_effects_pool(log_rr, se, method="reml")
+    assert wald.tau2 == pytest.approx(0.3132, abs=5e-5)
+    assert wald.i2_percent == pytest.approx(92.22, abs=5e-3)
+    assert wald.q == pytest.approx(152.2330, abs=5e-5)
+    assert (wald.log_estimate, wald.se_log) == (pytest.approx(-0.7145, abs=5e-5), pytest.approx(0.1798, abs=5e-5))
+    assert (wald.log_ci_lower, wald.log_ci_upper) == (pytest.approx(-1.0669, abs=5e-5), pytest.approx(-0.3622, abs=5e-5))
+    knha = syn.random_effects_pool(log_rr, se, method="reml", hartung_knapp=True)
+    assert knha.se_log == pytest.approx(0.1808, abs=5e-5)
+    assert (knha.log_ci_lower, knha.log_ci_upper) == (pytest.approx(-1.1084, abs=5e-5), pytest.approx(-0.3206, abs=5e-5))
+    assert knha.ci_distribution.startswith("t(df=12)")
+
+
+def test_q_profile_interval_for_tau2_matches_metafor_bcg_odds_ratio():
+    # metafor-project.org, "van Houwelingen et al. (2002)": dat.colditz1994 (the BCG trials), measure="OR",
+    # confint(res) "based on the Q-profile method (0.1302 to 1.1812)". metafor finds the roots with uniroot's
+    # default tolerance (about 1e-4), so the fourth decimal may differ by one.
+    log_or, se = _log_effects(syn.odds_ratio, BCG)
+    lower, upper = syn.q_profile_tau2_interval(log_or, se)
+    assert lower == pytest.approx(0.1302, abs=2e-4)
+    assert upper == pytest.approx(1.1812, abs=2e-4)
+    pooled = syn.random_effects_pool(log_or, se, method="reml", hartung_knapp=True)
+    assert (pooled.tau2_ci_lower, pooled.tau2_ci_upper) == (lower, upper)
+
+
+def test_q_profile_interval_starts_at_zero_for_homogeneous_trials():
+    # identical estimates: Q(0) = 0 is below both quantiles, so both bounds are 0
+    assert syn.q_profile_tau2_interval([0.5, 0.5, 0.5], [0.2, 0.3, 0.4]) == (0.0, 0.0)
+    assert all(math.isnan(b) for b in syn.q_profile_tau2_interval([0.5], [0.2]))
 
 
 # ---------------------------------------------------------------------------
