@@ -26,7 +26,7 @@ SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
 sys.path.insert(0, str(REPO / "tests"))
 from conftest import copy_repository  # noqa: E402
 
-CURATED = ["inclusion_log", "studies", "arms", "efficacy", "safety", "meta_estimates"]
+CURATED = ["inclusion_log", "studies", "arms", "efficacy", "safety", "meta_estimates", "overlaps", "extraction_passes"]
 
 
 def read_rows(path: Path) -> tuple[list[str], list[dict]]:
@@ -52,9 +52,14 @@ def scale_evidence(workdir: Path, factor: int) -> None:
         copies = []
         for k in range(1, factor):
             for row in rows:
-                copy = {**row, "study_id": f"{row['study_id']}_x{k}"}
-                if table == "inclusion_log":
-                    copy["source_file"] = row["source_file"].replace(".txt", f"_x{k}.txt")
+                copy = {**row}
+                if "study_id" in row:
+                    copy["study_id"] = f"{row['study_id']}_x{k}"
+                if row.get("shares_patients_with"):
+                    copy["shares_patients_with"] = f"{row['shares_patients_with']}_x{k}"
+                for column in ("source_file", "line_source_file", "background_source_file"):
+                    if row.get(column):  # each copy cites its own copy of the source text
+                        copy[column] = row[column].replace(".txt", f"_x{k}.txt")
                 copies.append(copy)
         write_rows(path, fields, rows + copies)
     bib = workdir / "report" / "references.bib"

@@ -207,17 +207,19 @@ def pooled_proportions(studies: pd.DataFrame, arms: pd.DataFrame, efficacy: pd.D
 
 
 def switching_evidence(studies: pd.DataFrame, arms: pd.DataFrame, efficacy: pd.DataFrame) -> pd.DataFrame:
-    """Every study of a biologic started after another biologic failed, with what it reports: which class
-    failed, whether it is a switch between IL-6 and IL-1 blockade, and each efficacy result as reported (a study
-    that reports no efficacy result still has its row)."""
-    after = studies[studies["treatment_line"] == "after_biologic"]
+    """Every study of a biologic started after another biologic failed (the whole cohort, or part of a mixed
+    cohort), with what it reports: which class failed, whether it is a switch between IL-6 and IL-1 blockade
+    (yes, in part, no), and each efficacy result as reported (a study without one still has its row)."""
+    after = studies[(studies["treatment_line"] == "after_biologic")
+                    | ((studies["treatment_line"] == "mixed") & studies["prior_biologic"].notna())]
     rows = []
     for study in after.itertuples():
         failed = str(study.prior_biologic) if isinstance(study.prior_biologic, str) else ""
         other = {"IL-6": "IL-1", "IL-1": "IL-6"}.get(study.target)
+        switch = "no" if other not in failed.split(";") else "yes" if study.treatment_line == "after_biologic" else "in part"
         base = {"study_id": study.study_id, "study_label": study.study_label, "year": study.year,
-                "target": study.target, "drugs": study.drugs, "failed_class": failed,
-                "class_switch": other in failed.split(";"), "n_total": study.n_total}
+                "target": study.target, "drugs": study.drugs, "line": study.treatment_line, "failed_class": failed,
+                "class_switch": switch, "n_total": study.n_total}
         results = efficacy[efficacy["study_id"] == study.study_id]
         if results.empty:
             rows.append({**base, "outcome": "", "outcome_as_reported": "no efficacy result retrieved"})
@@ -225,7 +227,7 @@ def switching_evidence(studies: pd.DataFrame, arms: pd.DataFrame, efficacy: pd.D
             rows.append({**base, "outcome": r.outcome, "outcome_as_reported": r.outcome_as_reported,
                          "timepoint": r.timepoint, "events": r.events, "denominator": r.denominator,
                          "percent": r.percent})
-    return pd.DataFrame(rows, columns=["study_id", "study_label", "year", "target", "drugs", "failed_class",
+    return pd.DataFrame(rows, columns=["study_id", "study_label", "year", "target", "drugs", "line", "failed_class",
                                        "class_switch", "n_total", "outcome", "outcome_as_reported", "timepoint",
                                        "events", "denominator", "percent"])
 

@@ -99,7 +99,7 @@ def rct_comparisons(studies: pd.DataFrame, arms: pd.DataFrame, efficacy: pd.Data
     table = pd.DataFrame(records, columns=COMPARISON_COLUMNS)
     if table.empty:
         return table.assign(analysis_set=pd.Series(dtype=str)).reindex(
-            columns=COMPARISON_COLUMNS + ["analysis_set"] + STUDY_COLUMNS[1:])
+            columns=COMPARISON_COLUMNS + ["analysis_set"] + STUDY_COLUMNS[1:] + ["background_therapy"])
     table["analysis_set"] = [MAINTENANCE if kind == "withdrawal" else
                              SECONDARY_SOURCE if source == "secondary" else PRIMARY
                              for kind, source in zip(table["comparison_kind"], table["source_kind"])]
@@ -108,7 +108,7 @@ def rct_comparisons(studies: pd.DataFrame, arms: pd.DataFrame, efficacy: pd.Data
         _rank=lambda t: t["comparison_kind"].map({"primary": 0, "main": 1}))
     extra = induction.sort_values(["_rank"], kind="stable").duplicated("study_id", keep="first")
     table.loc[extra[extra].index, "analysis_set"] = SECONDARY_SOURCE
-    table = table.merge(studies[STUDY_COLUMNS], on="study_id")
+    table = table.merge(studies[STUDY_COLUMNS + ["background_therapy"]], on="study_id")
     order = table["analysis_set"].map({PRIMARY: 0, SECONDARY_SOURCE: 1, MAINTENANCE: 2})
     return (table.assign(_order=order)
             .sort_values(["_order", "target", "drug", "year", "study_id"], ascending=[True, False, True, True, True],
@@ -221,15 +221,15 @@ def maintenance_of_response(studies, arms, efficacy) -> pd.DataFrame:
 
 
 def transitivity(studies, arms, efficacy) -> pd.DataFrame:
-    """What an indirect comparison assumes alike, trial by trial: design, population, line of therapy, end point,
-    time point and placebo response of every randomised comparison (primary analysis first)."""
+    """What an indirect comparison assumes alike, trial by trial: design, population, line of therapy, background
+    therapy, end point, time point and placebo response of every randomised comparison (primary analysis first)."""
     table = rct_comparisons(studies, arms, efficacy)
     order = {PRIMARY: 0, SECONDARY_SOURCE: 1, MAINTENANCE: 2}
     table = table.assign(_order=table["analysis_set"].map(order)).sort_values(["_order", "target", "year"],
                                                                                ascending=[True, False, True])
     return table[["study_id", "study_label", "drug", "target", "analysis_set", "design", "population",
-                  "treatment_line", "endpoint", "endpoint_as_reported", "timepoint", "placebo_response",
-                  "n_active", "n_placebo", "source_kind"]].reset_index(drop=True)
+                  "treatment_line", "background_therapy", "endpoint", "endpoint_as_reported", "timepoint",
+                  "placebo_response", "n_active", "n_placebo", "source_kind"]].reset_index(drop=True)
 
 
 def _class_row(analysis: str, comparisons: pd.DataFrame, method: dict) -> dict:

@@ -277,11 +277,19 @@ def line_of_therapy_problems(label: str, rows, study_files: dict[str, list[str]]
                                     f"'{level}' (or treatment_line 'not_reported')"))
         if row["line_phrase"].strip() and not row["line_source_file"]:
             problems.append(Problem(label, line, "line_source_file", "", "the file the line_phrase is copied from"))
-        if (level == "after_biologic") != bool(row["prior_biologic"]):
-            expected = ("the class of the biologic that failed before (IL-6, IL-1, TNF, other or not_stated)"
-                        if level == "after_biologic" else "an empty cell (only after_biologic names a failed biologic)")
-            problems.append(Problem(label, line, "prior_biologic", row["prior_biologic"], expected))
+        if level == "after_biologic" and not row["prior_biologic"]:
+            problems.append(Problem(label, line, "prior_biologic", "", "the class of the biologic that failed before "
+                                    "(IL-6, IL-1, TNF, other or not_stated)"))
+        if row["prior_biologic"] and level not in {"after_biologic", "mixed"}:
+            problems.append(Problem(label, line, "prior_biologic", row["prior_biologic"],
+                                    "an empty cell (a failed biologic belongs to after_biologic, or to mixed when part "
+                                    "of the cohort had one)"))
         problems += phrase_source_problems(label, line, row, "line_phrase", "line_source_file", study_files, sources)
+        if row.get("background_phrase", "").strip() and not row.get("background_source_file"):
+            problems.append(Problem(label, line, "background_source_file", "",
+                                    "the file the background_phrase is copied from"))
+        problems += phrase_source_problems(label, line, row, "background_phrase", "background_source_file",
+                                           study_files, sources)
     return problems
 
 

@@ -28,7 +28,7 @@ NAN = np.nan
 
 # Columns of results/clean/*.csv the analysis reads (as pandas reads them back: counts as floats with NaN).
 STUDY_COLUMNS = ["study_id", "study_label", "year", "design", "population", "treatment_line", "target", "drugs",
-                 "dose", "n_total", "follow_up", "country", "prior_biologic", "population_id"]
+                 "dose", "n_total", "follow_up", "country", "prior_biologic", "population_id", "background_therapy"]
 ARM_COLUMNS = ["study_id", "arm_id", "drug", "target", "role", "n"]
 EFFICACY_COLUMNS = ["study_id", "arm_id", "outcome", "outcome_as_reported", "timepoint", "events", "denominator",
                     "percent", "value", "spread", "statistic", "spread_type", "unit", "n_evaluated", "p_value",
@@ -40,7 +40,8 @@ def study(study_id, *, year=2012, design="randomised_controlled_trial", line="af
           drugs="tocilizumab", n_total=NAN):
     return {"study_id": study_id, "study_label": study_id.capitalize(), "year": year, "design": design,
             "population": "children", "treatment_line": line, "target": target, "drugs": drugs, "dose": NAN,
-            "n_total": n_total, "follow_up": NAN, "country": NAN, "prior_biologic": NAN, "population_id": study_id}
+            "n_total": n_total, "follow_up": NAN, "country": NAN, "prior_biologic": NAN, "population_id": study_id,
+            "background_therapy": NAN}
 
 
 def arm(study_id, arm_id, drug, target, role="active", n=NAN):
@@ -468,8 +469,11 @@ def test_switching_evidence_lists_every_study_after_a_failed_biologic_even_witho
     silent[0][0]["prior_biologic"] = "IL-6"
     after_tnf = cohort("pont", "anakinra", "IL-1", "after_biologic", [])
     after_tnf[0][0]["prior_biologic"] = "TNF"
-    table = analyse.switching_evidence(*tables(switch, silent, after_tnf, TOCILIZUMAB)).set_index("study_id")
-    assert sorted(table.index) == ["alx", "pont", "qiu"]  # the tocilizumab trial is not after a biologic
-    assert table.loc["qiu", "class_switch"] and table.loc["alx", "class_switch"]
-    assert not table.loc["pont", "class_switch"]  # anakinra after TNF blockade is not a switch between IL-6 and IL-1
+    partly = cohort("des", "tocilizumab", "IL-6", "mixed", [])
+    partly[0][0]["prior_biologic"] = "IL-1;TNF"  # 7 of 8 had failed a biologic, one of them anakinra
+    table = analyse.switching_evidence(*tables(switch, silent, after_tnf, partly, TOCILIZUMAB)).set_index("study_id")
+    assert sorted(table.index) == ["alx", "des", "pont", "qiu"]  # the tocilizumab trial is not after a biologic
+    assert table.loc["des", "class_switch"] == "in part"
+    assert table.loc["qiu", "class_switch"] == table.loc["alx", "class_switch"] == "yes"
+    assert table.loc["pont", "class_switch"] == "no"  # anakinra after TNF blockade is not a switch between IL-6 and IL-1
     assert table.loc["alx", "outcome_as_reported"] == "no efficacy result retrieved"

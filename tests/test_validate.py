@@ -47,8 +47,9 @@ def synthetic_sources(directory: Path, data: Path) -> Path:
         for row in rows(data / f"{table}.csv"):
             phrase_file = row.get("source_file") or by_study[row["study_id"]]
             texts[phrase_file].append(row.get("source_phrase", "").replace(" [...] ", "\n"))
-            if row.get("line_phrase"):
-                texts[row["line_source_file"]].append(row["line_phrase"].replace(" [...] ", "\n"))
+            for kind in ("line", "background"):  # phrases with a file column of their own
+                if row.get(f"{kind}_phrase"):
+                    texts[row[f"{kind}_source_file"]].append(row[f"{kind}_phrase"].replace(" [...] ", "\n"))
     for name, lines in texts.items():
         (directory / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
     return directory
@@ -227,6 +228,10 @@ def test_line_of_therapy_needs_its_phrase_and_failed_class(curated):
     message = problems(curated)
     assert f"studies.csv, line {line}, column 'line_phrase'" in message
     assert f"studies.csv, line {line}, column 'prior_biologic'" in message and "class of the biologic" in message
+    edit_cell(path, line, "treatment_line", "first_line_biologic")
+    edit_cell(path, line, "line_phrase", "a phrase")
+    edit_cell(path, line, "prior_biologic", "TNF")
+    assert "a failed biologic belongs to after_biologic, or to mixed" in problems(curated)
 
 
 def test_overlap_with_unknown_study_or_written_twice_is_refused(curated):
