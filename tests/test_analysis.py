@@ -413,14 +413,15 @@ def test_sensitivity_without_rilonacept_drops_its_trial():
     assert rows.loc["primary analysis", "k_trials"] == 4
     assert rows.loc["excluding rilonacept", "k_trials"] == 3
     # anakinra + canakinumab: w = 0.6821705, 2.2338285 (sum 2.915999); y_FE = 3.681820; Q = 0.3107979 < 1,
-    # so tau^2 = 0 (REML as well) and the pooled log OR is the fixed-effect one.
-    # HKSJ: SE = sqrt(Q / ((k - 1) * sum w)) = sqrt(0.3107979 / 2.915999) = 0.3264702; t(1, 0.975) = 12.70620;
-    # half-width 4.148195, i.e. a normal-scale SE of 4.148195 / 1.959964 = 2.116464 carried into Bucher:
-    # log OR = 2.895968 - 3.681820 = -0.7858520, SE = sqrt(0.2533595 + 2.116464^2) = 2.175495
-    # OR = 0.4557313, CI = exp(-0.7858520 -/+ 4.263891) = 0.006411 to 32.3968
+    # so tau^2 = 0 (REML as well) and the pooled log OR is the fixed-effect one, classic SE 0.5856071.
+    # HKSJ SE = sqrt(Q / ((k - 1) * sum w)) = 0.3264702 is below the classic SE, so the classic SE is kept
+    # (IntHout 2014); t(1, 0.975) = 12.70620; half-width 7.440846, i.e. a normal-scale SE of
+    # 7.440846 / 1.959964 = 3.796420 carried into Bucher:
+    # log OR = 2.895968 - 3.681820 = -0.7858520, SE = sqrt(0.2533595 + 3.796420^2) = 3.829644
+    # OR = 0.4557313, CI = exp(-0.7858520 -/+ 7.505965) = 0.000250 to 828.8
     assert rows.loc["excluding rilonacept", "odds_ratio"] == approx(0.4557313)
-    assert rows.loc["excluding rilonacept", "ci_lower"] == approx(0.006411, rel=1e-3)
-    assert rows.loc["excluding rilonacept", "ci_upper"] == approx(32.3968, rel=1e-4)
+    assert rows.loc["excluding rilonacept", "ci_lower"] == approx(0.000250, rel=5e-3)
+    assert rows.loc["excluding rilonacept", "ci_upper"] == approx(828.8, rel=5e-4)
     assert "2 trials pooled" in rows.loc["excluding rilonacept", "note"]
 
 

@@ -487,6 +487,14 @@ def test_q_profile_interval_for_tau2_matches_metafor_bcg_odds_ratio():
     assert (pooled.tau2_ci_lower, pooled.tau2_ci_upper) == (lower, upper)
 
 
+def test_reml_hksj_interval_is_never_narrower_than_the_wald_interval():
+    # Ten identical trials: the HKSJ standard error would be 0 (no spread around the mean); IntHout et al. 2014
+    # keep the classic one, sqrt(1 / sum w) = sqrt(0.04 / 10), with the t(9) quantile 2.262157.
+    pooled = syn.random_effects_pool([0.5] * 10, [0.2] * 10, method="reml", hartung_knapp=True)
+    assert pooled.se_log == pytest.approx(math.sqrt(0.004))
+    assert pooled.log_ci_upper - pooled.log_estimate == pytest.approx(2.262157 * math.sqrt(0.004), rel=1e-6)
+
+
 def test_q_profile_interval_starts_at_zero_for_homogeneous_trials():
     # identical estimates: Q(0) = 0 is below both quantiles, so both bounds are 0
     assert syn.q_profile_tau2_interval([0.5, 0.5, 0.5], [0.2, 0.3, 0.4]) == (0.0, 0.0)

@@ -3,7 +3,9 @@
 Estimators of the between-study variance tau^2: ``"reml"`` (restricted maximum likelihood, Fisher scoring as
 metafor's ``rma(method="REML")``; the review's primary method, as Cochrane endorsed in 2022 and RevMan
 implemented in 2025), ``"dl"`` (DerSimonian-Laird, the sensitivity analysis) and ``"pm"`` (Paule-Mandel).
-The interval for tau^2 is the Q-profile interval (Viechtbauer 2007).
+The interval for tau^2 is the Q-profile interval (Viechtbauer 2007). With REML, the Hartung-Knapp-Sidik-Jonkman
+standard error is never below the classic one (IntHout et al. 2014), so that trials that agree closely do not
+produce an interval narrower than the Wald interval, or none at all.
 """
 
 from __future__ import annotations
@@ -235,6 +237,9 @@ def pool(effects: Sequence[float], variances: Sequence[float], method: str, hart
     if key == "reml":
         tau2 = reml_tau2(y, v)
         mean, se_classic, se_hk = _summary_given_tau2(y, v, tau2)
+        # IntHout et al. (2014): when the trials agree more than their standard errors predict, the HKSJ standard
+        # error falls below the classic one (to zero for identical trials); it is not allowed to.
+        se_hk = max(se_hk, se_classic)
         t_crit = float(stats.t.isf(ALPHA / 2, k - 1))
         ci_z = (mean - Z_95 * se_classic, mean + Z_95 * se_classic)
         ci_hk = (mean - t_crit * se_hk, mean + t_crit * se_hk)
