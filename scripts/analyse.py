@@ -226,10 +226,10 @@ def switching_evidence(studies: pd.DataFrame, arms: pd.DataFrame, efficacy: pd.D
         for r in results.itertuples():
             rows.append({**base, "outcome": r.outcome, "outcome_as_reported": r.outcome_as_reported,
                          "timepoint": r.timepoint, "events": r.events, "denominator": r.denominator,
-                         "percent": r.percent})
+                         "percent": r.percent, "value": r.value, "unit": r.unit, "p_value": r.p_value})
     return pd.DataFrame(rows, columns=["study_id", "study_label", "year", "target", "drugs", "line", "failed_class",
                                        "class_switch", "n_total", "outcome", "outcome_as_reported", "timepoint",
-                                       "events", "denominator", "percent"])
+                                       "events", "denominator", "percent", "value", "unit", "p_value"])
 
 
 def glucocorticoid_sparing(studies: pd.DataFrame, arms: pd.DataFrame, efficacy: pd.DataFrame) -> pd.DataFrame:
