@@ -29,10 +29,10 @@ def escape(text) -> str:
 
 
 def count(value) -> str:
-    """An integer count, e.g. '16'; an em dash when missing."""
+    """An integer count with a thousands separator, e.g. '16', '2,000'; an em dash when missing."""
     if value is None or (isinstance(value, float) and math.isnan(value)) or pd.isna(value):
         return "\u2014"
-    return f"{int(value)}"
+    return f"{int(value):,}"
 
 
 def percent(fraction, digits: int = 0) -> str:

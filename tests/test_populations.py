@@ -70,6 +70,6 @@ def test_no_pooled_estimate_or_total_counts_a_population_twice(built_repo):
     once = populations.one_report_per_population(primary, "n_total")
     assert once["population_id"].is_unique
     total = int(once["n_total"].fillna(0).sum())
-    assert f"{total} patients where a total was reported, each population counted once" in review
+    assert f"{total:,} patients where a total was reported, each population counted once" in review
     if primary["population_id"].duplicated().any():  # the data do hold overlapping reports
         assert total < int(primary["n_total"].fillna(0).sum())
