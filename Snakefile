@@ -51,6 +51,7 @@ ANALYSIS_TABLES = [
     "pooled_versus_placebo",
     "pooled_proportions",
     "switching_evidence",
+    "risk_of_bias",
     "glucocorticoid_sparing",
     "safety_rates",
     "safety_events",
@@ -63,7 +64,8 @@ ANALYSIS_TABLES = [
     "sensitivity_without_rilonacept",
     "sensitivity_refractory_only",
 ]
-FIGURES = ["evidence_map", "response_forest", "marker_changes", "rct_forest", "safety_rates"]
+FIGURES = ["evidence_map", "response_forest", "marker_changes", "rct_forest", "safety_rates", "risk_of_bias_rob2",
+           "risk_of_bias_robins_i", "risk_of_bias_jbi"]
 
 
 include: "rules/curate.smk"

@@ -4,7 +4,7 @@
 rule figures:
     input:
         tables=expand("results/tables/{name}.csv", name=ANALYSIS_TABLES),
-        style="scripts/figure_style.py",
+        style=["scripts/figure_style.py", "scripts/appraisal_figures.py"],
     output:
         expand("results/figures/{name}.svg", name=FIGURES),
     log:

@@ -337,6 +337,15 @@ def agreement(published: float, published_lower: float, published_upper: float,
     return "same direction, different size"
 
 
+def risk_of_bias(studies: pd.DataFrame, risk_of_bias: pd.DataFrame) -> pd.DataFrame:
+    """Every risk-of-bias judgement with the study's label, year, design and number of patients (for the
+    traffic-light and the weighted summary figures)."""
+    table = risk_of_bias.merge(studies[["study_id", "study_label", "year", "design", "n_total"]], on="study_id")
+    return table[["study_id", "study_label", "year", "design", "n_total", "tool", "domain", "judgement",
+                  "support_phrase", "support_file", "rationale"]].sort_values(["tool", "year", "study_id"],
+                                                                             kind="stable").reset_index(drop=True)
+
+
 TABLE_FUNCTIONS = {
     "study_characteristics": study_characteristics,
     "response_proportions": response_proportions,
@@ -348,6 +357,7 @@ TABLE_FUNCTIONS = {
     "transitivity": transitivity,
     "pooled_proportions": pooled_proportions,
     "switching_evidence": switching_evidence,
+    "risk_of_bias": risk_of_bias,
     "glucocorticoid_sparing": glucocorticoid_sparing,
     "safety_rates": safety_rates,
     "safety_events": safety_events,

@@ -17,6 +17,10 @@ import seaborn as sns  # noqa: E402
 
 TARGET_COLOURS = {"IL-6": "#0072B2", "IL-1": "#D55E00", "IL-6 and IL-1": "#009E73", "other": "#999999"}
 TARGET_MARKERS = {"IL-6": "o", "IL-1": "s", "IL-6 and IL-1": "D", "other": "^"}
+# Risk-of-bias judgements in the robvis layout, on the same Okabe-Ito palette: green low, yellow some concerns or
+# moderate, vermilion high or serious, reddish purple critical, sky blue no information, grey not applicable.
+JUDGEMENT_COLOURS = {"low": "#009E73", "middle": "#F0E442", "high": "#D55E00", "critical": "#CC79A7",
+                     "no information": "#56B4E9", "not applicable": "#BBBBBB"}
 A4_TEXT_WIDTH_IN = 6.3  # 210 mm page minus 2 x 22 mm margins
 SVG_METADATA = {"Date": None, "Creator": None}
 

@@ -341,6 +341,40 @@ def study_problems(data_dir: Path, tables: dict, bib_keys: set[str] | None) -> l
     return problems
 
 
+# Each appraisal tool's domains and the judgements its scale allows (the data dictionary lists their union).
+APPRAISAL_SCALES = {
+    "rob2": ({f"D{i}" for i in range(1, 6)}, {"low", "some_concerns", "high", "no_information"}),
+    "robins_i": ({f"D{i}" for i in range(1, 8)}, {"low", "moderate", "serious", "critical", "no_information"}),
+    "jbi_case_series": ({f"Q{i}" for i in range(1, 11)}, {"yes", "no", "unclear", "not_applicable"}),
+}
+JBI_OVERALL = {"low", "moderate", "high"}
+
+
+def risk_of_bias_problems(label: str, rows, study_files: dict[str, list[str]],
+                          sources: dict[str, str] | None) -> list[Problem]:
+    """Each judgement is on its tool's scale and for one of its domains, a phrase supports every judgement that
+    is not 'no information', and the phrase comes from a file of the study."""
+    problems = []
+    for line, row in rows:
+        domains, scale = APPRAISAL_SCALES[row["tool"]]
+        if row["domain"] != "overall" and row["domain"] not in domains:
+            problems.append(Problem(label, line, "domain", row["domain"], f"a domain of {row['tool']}: "
+                                    + ", ".join(sorted(domains, key=lambda d: int(d[1:]))) + " or overall"))
+        allowed = JBI_OVERALL if (row["tool"] == "jbi_case_series" and row["domain"] == "overall") else (
+            scale - {"no_information"} if row["domain"] == "overall" else scale)
+        if row["judgement"] not in allowed:
+            problems.append(Problem(label, line, "judgement", row["judgement"],
+                                    f"one of {', '.join(sorted(allowed))} for {row['tool']} {row['domain']}"))
+        if not row["support_phrase"].strip() and row["judgement"] not in {"no_information", "unclear", "not_applicable"} \
+                and row["domain"] != "overall":
+            problems.append(Problem(label, line, "support_phrase", "", "the phrase of the source that supports the "
+                                    f"judgement '{row['judgement']}' (or the judgement no_information / unclear)"))
+        if row["support_phrase"].strip() and not row["support_file"]:
+            problems.append(Problem(label, line, "support_file", "", "the file the support_phrase is copied from"))
+        problems += phrase_source_problems(label, line, row, "support_phrase", "support_file", study_files, sources)
+    return problems
+
+
 def inclusion_log_problems(data_dir: Path, tables: dict, sources: dict[str, str] | None) -> list[Problem]:
     """Every included study has a row in studies.csv; a fuller text belongs to a study already logged; with
     sources, every logged file exists (files not yet logged are awaiting classification: a warning, not a problem)."""
@@ -418,6 +452,8 @@ def find_problems(datapackage: Path, bib_path: Path | None = None, sources_dir: 
             problems += line_of_therapy_problems(label, rows[name], files, sources)
         if name == "overlaps":
             problems += overlap_problems(label, rows[name], files, sources)
+        if name == "risk_of_bias":
+            problems += risk_of_bias_problems(label, rows[name], files, sources)
         if name == "inclusion_log":
             problems += inclusion_log_problems(data_dir, rows, sources)
     return problems

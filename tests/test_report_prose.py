@@ -28,6 +28,7 @@ ALLOWED_NUMERIC_CONSTANTS = {
     "interval level": r"95% (?:CI|confidence|prediction|credible|Wald|Wilson|intervals?)\b",
     "rate unit": r"100\s+patient-years",
     "checksum algorithm name": r"sha256",  # the name of the hash in 'sha256 checksum', not a quantity
+    "appraisal tool and domain names": r"RoB\s2|D[1-7]|Q(?:[1-9]|10)",  # RoB 2, its domains D1-D5, JBI items Q1-Q10
 }
 
 # Cross-reference tokens (@sec-x, @fig-x, @tbl-x) and attribute blocks ({#sec-x}, {.unnumbered}) are
@@ -36,6 +37,7 @@ CROSS_REFERENCE = re.compile(r"@(?:fig|tbl|sec)-[A-Za-z0-9_-]*[A-Za-z0-9]")
 ATTRIBUTES = re.compile(r"\{[#.][^{}\n]*\}")
 INLINE_EXPRESSION = re.compile(r"`\{python\}[^`]*`")
 CITATION_BRACKET = re.compile(r"\[[^\[\]]*@[^\[\]]*\]")
+LINK_TARGET = re.compile(r"\]\([^()\s]*\)")  # the file an image or link points to: a path, not prose
 FENCE = re.compile(r"^(`{3,})")
 
 
@@ -68,7 +70,7 @@ def prose_only(text: str) -> str:
             continue
         i += 1
     body = "\n".join(line if kept else "" for line, kept in zip(lines, keep))
-    for pattern in (INLINE_EXPRESSION, CITATION_BRACKET, CROSS_REFERENCE, ATTRIBUTES):
+    for pattern in (INLINE_EXPRESSION, LINK_TARGET, CITATION_BRACKET, CROSS_REFERENCE, ATTRIBUTES):
         body = pattern.sub(_blank, body)
     return body
 

@@ -43,10 +43,11 @@ def synthetic_sources(directory: Path, data: Path) -> Path:
     log = rows(data / "inclusion_log.csv")
     by_study = {r["study_id"]: r["source_file"] for r in log}
     texts = {r["source_file"]: ["citation: synthetic", "---"] for r in log}
-    for table in ("studies", "arms", "efficacy", "safety", "meta_estimates", "overlaps"):
+    for table in ("studies", "arms", "efficacy", "safety", "meta_estimates", "overlaps", "risk_of_bias"):
         for row in rows(data / f"{table}.csv"):
-            phrase_file = row.get("source_file") or by_study[row["study_id"]]
-            texts[phrase_file].append(row.get("source_phrase", "").replace(" [...] ", "\n"))
+            phrase_file = row.get("source_file") or row.get("support_file") or by_study[row["study_id"]]
+            phrase = row.get("source_phrase") or row.get("support_phrase", "")
+            texts[phrase_file].append(phrase.replace(" [...] ", "\n"))
             for kind in ("line", "background"):  # phrases with a file column of their own
                 if row.get(f"{kind}_phrase"):
                     texts[row[f"{kind}_source_file"]].append(row[f"{kind}_phrase"].replace(" [...] ", "\n"))
