@@ -286,3 +286,49 @@ def test_validation_never_writes_into_data(curated):
     problems(curated)
     after = {p.name: p.read_bytes() for p in (curated / "data").rglob("*") if p.is_file()}
     assert after == {**before, "efficacy.csv": broken}
+
+
+def test_risk_of_bias_judgement_off_the_tools_scale_is_refused(curated):
+    path = curated / "data" / "risk_of_bias.csv"
+    line = first_line_of(path, study_id="debenedetti2012", domain="D1")
+    edit_cell(path, line, "judgement", "serious")  # a ROBINS-I word in a RoB 2 row
+    message = problems(curated)
+    assert f"risk_of_bias.csv, line {line}, column 'judgement': value 'serious' - expected one of" in message
+    assert "for rob2 D1" in message
+
+
+def test_risk_of_bias_judgement_needs_its_supporting_phrase(curated):
+    path = curated / "data" / "risk_of_bias.csv"
+    line = first_line_of(path, study_id="debenedetti2012", domain="D3")
+    edit_cell(path, line, "support_phrase", "")
+    message = problems(curated)
+    assert f"risk_of_bias.csv, line {line}, column 'support_phrase'" in message and "supports the" in message
+
+
+def test_curated_overall_risk_of_bias_follows_the_protocols_rules():
+    """RoB 2 overall by its algorithm; ROBINS-I overall = the most severe domain; JBI overall by the amended
+    protocol rule (low: at least 70% of applicable items yes and none no; high: no on Q1, Q4, Q5 or Q8, or two
+    or more no; moderate otherwise)."""
+    table = rows(REPO / "data" / "risk_of_bias.csv")
+    by_study: dict[tuple, dict] = {}
+    for row in table:
+        by_study.setdefault((row["study_id"], row["tool"]), {})[row["domain"]] = row["judgement"]
+    severity = {"low": 0, "moderate": 1, "serious": 2, "critical": 3}
+    for (study, tool), judged in by_study.items():
+        domains = {d: j for d, j in judged.items() if d != "overall"}
+        if tool == "rob2":
+            values = set(domains.values())
+            expected = ("high" if "high" in values else
+                        "some_concerns" if values & {"some_concerns", "no_information"} else "low")
+        elif tool == "robins_i":
+            expected = max((j for j in domains.values() if j in severity), key=severity.get)
+        else:
+            applicable = [j for j in domains.values() if j != "not_applicable"]
+            no = [d for d, j in domains.items() if j == "no"]
+            if set(no) & {"Q1", "Q4", "Q5", "Q8"} or len(no) >= 2:
+                expected = "high"
+            elif not no and applicable and applicable.count("yes") / len(applicable) >= 0.7:
+                expected = "low"
+            else:
+                expected = "moderate"
+        assert judged["overall"] == expected, (study, tool, domains)
