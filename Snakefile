@@ -52,6 +52,7 @@ ANALYSIS_TABLES = [
     "pooled_proportions",
     "switching_evidence",
     "risk_of_bias",
+    "source_flow",
     "glucocorticoid_sparing",
     "safety_rates",
     "safety_events",
@@ -65,7 +66,7 @@ ANALYSIS_TABLES = [
     "sensitivity_refractory_only",
 ]
 FIGURES = ["evidence_map", "response_forest", "marker_changes", "rct_forest", "safety_rates", "risk_of_bias_rob2",
-           "risk_of_bias_robins_i", "risk_of_bias_jbi"]
+           "risk_of_bias_robins_i", "risk_of_bias_jbi", "source_flow"]
 
 
 include: "rules/curate.smk"

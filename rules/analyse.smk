@@ -4,6 +4,7 @@
 rule analysis_tables:
     input:
         expand("results/clean/{table}.csv", table=CURATED_TABLES),
+        "results/validation/awaiting_classification.csv",
     output:
         expand("results/tables/{name}.csv", name=ANALYSIS_TABLES),
     log:

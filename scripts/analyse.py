@@ -14,6 +14,7 @@ import pandas as pd
 
 import synthesis
 from conventions import REFRACTORY_LINES
+from vocabulary import label
 from populations import one_report_per_population
 from randomised import (indirect_table, interval_se, maintenance_of_response, pool, primary_comparisons, rct_response,
                         sensitivity_dersimonian_laird, sensitivity_refractory_only, sensitivity_with_secondary_comparisons,
@@ -337,6 +338,45 @@ def agreement(published: float, published_lower: float, published_upper: float,
     return "same direction, different size"
 
 
+SYNTHESES = ["systematic_review", "meta_analysis", "network_meta_analysis"]
+
+
+def source_flow(inclusion_log: pd.DataFrame, studies: pd.DataFrame, arms: pd.DataFrame, efficacy: pd.DataFrame,
+                awaiting_classification: pd.DataFrame) -> pd.DataFrame:
+    """The PRISMA 2020 flow of the source collection, one row per box: texts in the collection, awaiting
+    classification, excluded (one row per reason), texts merged into their study (fuller texts, secondary
+    tables), included studies, reports of a population already counted, and studies in the quantitative
+    synthesis (a randomised comparison or a pooled proportion) or in the narrative synthesis only.
+
+    The review synthesises a curated collection of source texts, not a new database search: the first box is
+    the collection, and there is no screening of search records.
+    """
+    excluded = inclusion_log[inclusion_log["decision"] == "excluded"]
+    included_texts = inclusion_log[inclusion_log["decision"] == "included"]
+    primary = studies[~studies["design"].isin(SYNTHESES)]
+    trials = set(efficacy.loc[efficacy["placebo_comparison"].notna(), "study_id"])
+    pooled = pooled_proportions(studies, arms, efficacy)
+    pooled_studies = {s for row in pooled[pooled["k_cohorts"] >= 2]["studies"] for s in str(row).split(";")}
+    quantitative = sorted((trials | pooled_studies) & set(studies["study_id"]))
+    rows = [
+        ("collection", "source texts in the collection", len(inclusion_log) + len(awaiting_classification), ""),
+        ("awaiting", "awaiting classification (not yet in the inclusion log)", len(awaiting_classification),
+         ";".join(awaiting_classification["source_file"].astype(str))),
+        *[("excluded", f"excluded: {label(category)}", int(n), "") for category, n in
+          excluded["exclusion_category"].value_counts().sort_index().items()],
+        ("merged", "included texts that add to a study already counted (fuller texts, third-party tables)",
+         len(included_texts) - included_texts["study_id"].nunique(), ""),
+        ("studies", "studies included", len(studies), ""),
+        ("syntheses", "of which evidence syntheses (published estimates only)", int(studies["design"].isin(SYNTHESES).sum()), ""),
+        ("shared", "primary reports of a population already counted", len(primary) - primary["population_id"].nunique(), ""),
+        ("quantitative", "studies in a quantitative synthesis (randomised comparison or pooled proportion)",
+         len(quantitative), ";".join(quantitative)),
+        ("narrative", "primary studies in the narrative synthesis only",
+         len(set(primary["study_id"]) - set(quantitative)), ""),
+    ]
+    return pd.DataFrame(rows, columns=["box", "label", "count", "studies"])
+
+
 def risk_of_bias(studies: pd.DataFrame, risk_of_bias: pd.DataFrame) -> pd.DataFrame:
     """Every risk-of-bias judgement with the study's label, year, design and number of patients (for the
     traffic-light and the weighted summary figures)."""
@@ -358,6 +398,7 @@ TABLE_FUNCTIONS = {
     "pooled_proportions": pooled_proportions,
     "switching_evidence": switching_evidence,
     "risk_of_bias": risk_of_bias,
+    "source_flow": source_flow,
     "glucocorticoid_sparing": glucocorticoid_sparing,
     "safety_rates": safety_rates,
     "safety_events": safety_events,

@@ -1,5 +1,6 @@
-"""Risk-of-bias figures in the robvis layout (McGuinness & Higgins 2021): a traffic-light plot of every study
-and domain, and a summary bar chart of each domain weighted by the number of patients, one figure per tool."""
+"""Appraisal figures: risk of bias in the robvis layout (McGuinness & Higgins 2021), a traffic-light plot of every
+study and domain with a summary bar chart of each domain weighted by the number of patients, one figure per tool;
+and the PRISMA 2020 flow of the source collection."""
 
 import pandas as pd
 
@@ -76,4 +77,42 @@ def risk_of_bias_figure(appraisal: pd.DataFrame, tool: str):
     key.axis("off")  # an axis of its own for the legend, so that the layout keeps room for it
     key.legend([legend[word] for word in order], order, loc="center", ncol=min(len(order), 3), frameon=False,
                fontsize=7, title="Judgement (symbols as in the traffic lights)", title_fontsize=7)
+    return fig
+
+
+def source_flow_figure(flow: pd.DataFrame):
+    """PRISMA 2020 flow of the source collection (analysis table ``source_flow``): the collection, what left it
+    (awaiting classification, excluded with reasons, texts merged into their study) on the right, and what the
+    review kept down the middle (studies, syntheses, shared populations, quantitative and narrative synthesis)."""
+    count = {row.box: int(row.count) for row in flow.itertuples() if row.box != "excluded"}
+    excluded = flow[flow["box"] == "excluded"]
+    fig = figure(height_in=5.2)
+    ax = fig.add_subplot()
+    ax.set_xlim(0, 10)
+    ax.set_ylim(0, 10)
+    ax.axis("off")
+
+    def box(x, y, text, width=4.4):
+        ax.text(x, y, text, ha="center", va="center", fontsize=7.5, wrap=True,
+                bbox={"boxstyle": "round,pad=0.4", "facecolor": "white", "edgecolor": "#333333", "linewidth": 0.8})
+
+    def arrow(x0, y0, x1, y1):
+        ax.annotate("", xy=(x1, y1), xytext=(x0, y0), arrowprops={"arrowstyle": "->", "color": "#333333", "lw": 0.8})
+
+    box(2.6, 9.2, f"Source texts in the curated collection\n(no new database search)\nn = {count['collection']}")
+    box(2.6, 6.9, f"Source texts in the inclusion log\nn = {count['collection'] - count['awaiting']}")
+    reasons = "\n".join(f"{row.label.removeprefix('excluded: ')}: {int(row.count)}" for row in excluded.itertuples())
+    box(7.6, 8.1, f"Awaiting classification: {count['awaiting']}\n\nExcluded: {int(excluded['count'].sum())}\n{reasons}",
+        width=4.2)
+    box(7.6, 5.2, f"Texts adding to a study already\ncounted (fuller texts, third-party\ntables): {count['merged']}")
+    box(2.6, 4.4, f"Studies included\nn = {count['studies']}\n(evidence syntheses: {count['syntheses']};\n"
+                  f"primary reports of a population\nalready counted: {count['shared']})")
+    box(1.5, 1.3, f"Quantitative synthesis\n(randomised comparison or\npooled proportion)\nn = {count['quantitative']}")
+    box(5.3, 1.3, f"Narrative synthesis only\n(primary studies)\nn = {count['narrative']}")
+    arrow(2.6, 8.55, 2.6, 7.35)
+    arrow(4.0, 8.0, 5.3, 8.0)
+    arrow(2.6, 6.45, 2.6, 5.35)
+    arrow(4.0, 5.6, 5.6, 5.3)
+    arrow(2.2, 3.45, 1.7, 2.15)
+    arrow(3.0, 3.45, 4.8, 2.15)
     return fig

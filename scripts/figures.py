@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from appraisal_figures import risk_of_bias_figure
+from appraisal_figures import risk_of_bias_figure, source_flow_figure
 from conventions import REFRACTORY_LINES
 from figure_style import TARGET_COLOURS, TARGET_MARKERS, figure, save_svg
 from vocabulary import label, sentence as readable
@@ -240,6 +240,7 @@ FIGURE_FUNCTIONS = {
     "risk_of_bias_rob2": (lambda table: risk_of_bias_figure(table, "rob2"), ["risk_of_bias"]),
     "risk_of_bias_robins_i": (lambda table: risk_of_bias_figure(table, "robins_i"), ["risk_of_bias"]),
     "risk_of_bias_jbi": (lambda table: risk_of_bias_figure(table, "jbi_case_series"), ["risk_of_bias"]),
+    "source_flow": (source_flow_figure, ["source_flow"]),
 }
 
 

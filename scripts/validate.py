@@ -386,6 +386,10 @@ def inclusion_log_problems(data_dir: Path, tables: dict, sources: dict[str, str]
     for line, row in tables["inclusion_log"]:
         if row["decision"] == "included" and row["study_id"] not in studies:
             problems.append(Problem(label, line, "study_id", row["study_id"], "an included study that has a row in studies.csv"))
+        if (row["decision"] == "excluded") != bool(row.get("exclusion_category", "")):
+            problems.append(Problem(label, line, "exclusion_category", row.get("exclusion_category", ""),
+                                    "a category for an excluded text (narrative_review, no_extractable_numbers, "
+                                    "not_sjia_specific, no_new_verified_numbers), and none for an included one"))
         if row["source_kind"] == "fuller" and kinds[row["study_id"]] == {"fuller"}:
             problems.append(Problem(label, line, "study_id", row["study_id"],
                                     "a study that also has a primary or secondary text in the log (a fuller text adds "

@@ -16,6 +16,8 @@ SPECIAL = {
     "jadas_le_1": "JADAS \u2264 1",
     "jadas_remission_on_medication": "JADAS remission on medication",
     "jadas71_zero": "JADAS-71 = 0",
+    "not_sjia_specific": "not specific to systemic JIA",
+    "no_new_verified_numbers": "no new verified numbers",
 }
 
 

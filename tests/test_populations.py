@@ -73,3 +73,15 @@ def test_no_pooled_estimate_or_total_counts_a_population_twice(built_repo):
     assert f"{total:,} patients where a total was reported, each population counted once" in review
     if primary["population_id"].duplicated().any():  # the data do hold overlapping reports
         assert total < int(primary["n_total"].fillna(0).sum())
+
+
+@pytest.mark.build
+def test_source_flow_boxes_add_up_to_the_collection(built_repo):
+    flow = pd.read_csv(built_repo / "results/tables/source_flow.csv")
+    count = flow.groupby("box")["count"].sum()
+    log = pd.read_csv(built_repo / "results/clean/inclusion_log.csv")
+    studies = pd.read_csv(built_repo / "results/clean/studies.csv")
+    assert count["collection"] == count["awaiting"] + len(log)
+    assert count["excluded"] == (log["decision"] == "excluded").sum()
+    assert len(log) - count["excluded"] - count["merged"] == count["studies"] == len(studies)
+    assert count["quantitative"] + count["narrative"] == count["studies"] - count["syntheses"]
