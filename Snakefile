@@ -53,6 +53,7 @@ ANALYSIS_TABLES = [
     "switching_evidence",
     "risk_of_bias",
     "source_flow",
+    "certainty_of_evidence",
     "glucocorticoid_sparing",
     "safety_rates",
     "safety_events",

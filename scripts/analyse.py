@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+import certainty
 import synthesis
 from conventions import REFRACTORY_LINES
 from vocabulary import label
@@ -386,6 +387,25 @@ def risk_of_bias(studies: pd.DataFrame, risk_of_bias: pd.DataFrame) -> pd.DataFr
                                                                              kind="stable").reset_index(drop=True)
 
 
+def certainty_of_evidence(studies: pd.DataFrame, arms: pd.DataFrame, efficacy: pd.DataFrame, safety: pd.DataFrame,
+                          risk_of_bias: pd.DataFrame) -> pd.DataFrame:
+    """The summary-of-findings table with GRADE certainty per outcome (``certainty.summary_of_findings``), plus
+    the observational outcomes that are reported but not pooled: MAS, serious infections and glucocorticoid
+    discontinuation, from primary studies only."""
+    rows = certainty.summary_of_findings(
+        studies, primary_comparisons(studies, arms, efficacy), versus_placebo_table(studies, arms, efficacy),
+        indirect_table(studies, arms, efficacy), maintenance_of_response(studies, arms, efficacy),
+        pooled_proportions(studies, arms, efficacy), risk_of_bias)
+    primary = set(studies.loc[~studies["design"].isin(SYNTHESES), "study_id"])
+    extra = [certainty.observational_outcome(name, table[table["study_id"].isin(primary)], studies, risk_of_bias)
+             for name, table in (
+                 ("Macrophage activation syndrome", safety[safety["event"] == "macrophage_activation_syndrome"]),
+                 ("Serious infections", safety[safety["event"] == "serious_infection"]),
+                 ("Glucocorticoids discontinued", efficacy[efficacy["outcome"] == "glucocorticoid_discontinued"]))
+             if not table[table["study_id"].isin(primary)].empty]
+    return pd.concat([rows, pd.DataFrame(extra, columns=certainty.SOF_COLUMNS)], ignore_index=True)
+
+
 TABLE_FUNCTIONS = {
     "study_characteristics": study_characteristics,
     "response_proportions": response_proportions,
@@ -399,6 +419,7 @@ TABLE_FUNCTIONS = {
     "switching_evidence": switching_evidence,
     "risk_of_bias": risk_of_bias,
     "source_flow": source_flow,
+    "certainty_of_evidence": certainty_of_evidence,
     "glucocorticoid_sparing": glucocorticoid_sparing,
     "safety_rates": safety_rates,
     "safety_events": safety_events,

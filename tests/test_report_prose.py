@@ -27,6 +27,7 @@ ALLOWED_NUMERIC_CONSTANTS = {
     "ACR response level": r"ACR(?:30|50|70|90)",  # ACR30/50/70/90, which covers 'JIA ACR30'
     "interval level": r"95% (?:CI|confidence|prediction|credible|Wald|Wilson|intervals?)\b",
     "rate unit": r"100\s+patient-years",
+    "absolute-effect unit": r"1000\s+patients",  # GRADE's "per 1000 patients"
     "checksum algorithm name": r"sha256",  # the name of the hash in 'sha256 checksum', not a quantity
     "appraisal tool and domain names": r"RoB\s2|D[1-7]|Q(?:[1-9]|10)",  # RoB 2, its domains D1-D5, JBI items Q1-Q10
 }
