@@ -3,8 +3,11 @@
 
 rule analysis_tables:
     input:
-        expand("results/clean/{table}.csv", table=CURATED_TABLES),
-        "results/validation/awaiting_classification.csv",
+        clean=expand("results/clean/{table}.csv", table=CURATED_TABLES),
+        awaiting="results/validation/awaiting_classification.csv",
+        # the modules the script imports: an edit to a method reruns the tables it computes
+        code=["scripts/randomised.py", "scripts/certainty.py", "scripts/populations.py", "scripts/conventions.py",
+              "scripts/vocabulary.py", *sorted(str(path) for path in Path("scripts/synthesis").glob("*.py"))],
     output:
         expand("results/tables/{name}.csv", name=ANALYSIS_TABLES),
     log:

@@ -443,7 +443,7 @@ def run_rule(smk) -> None:
     from pipeline_io import read_table, rule_logger, write_table
 
     log = rule_logger(smk.log[0], smk.rule)
-    clean = {Path(path).stem: read_table(path) for path in smk.input}
+    clean = {Path(path).stem: read_table(path) for path in [*smk.input.clean, smk.input.awaiting]}
     for path in smk.output:
         table = analysis_table(Path(path).stem, clean)
         write_table(table, path)

@@ -42,10 +42,10 @@ def risk_of_bias_downgrade(study_ids, risk_of_bias: pd.DataFrame, weights: pd.Se
     severe = weight[overall["judgement"].isin(SEVERE)].sum() / weight.sum()
     concerns = weight[overall["judgement"].isin(SEVERE | CONCERNS)].sum() / weight.sum()
     if severe >= 0.5:
-        return -2, "most information from studies at high or serious risk of bias"
+        return -2, "mostly high or serious risk"
     if concerns >= 0.5:
-        return -1, "most information from studies with some concerns or moderate risk of bias"
-    return 0, "most information from studies at low risk of bias"
+        return -1, "mostly some concerns or moderate risk"
+    return 0, "mostly low risk"
 
 
 def inconsistency_downgrade(k: int, i2_percent: float, pooled: bool = True) -> tuple[int, str]:
@@ -53,7 +53,7 @@ def inconsistency_downgrade(k: int, i2_percent: float, pooled: bool = True) -> t
     if k < 2:
         return 0, "one study: not assessable"
     if not pooled:
-        return -1, "effects not pooled across studies (different definitions or measures)"
+        return -1, "not pooled (different definitions or measures)"
     if pd.notna(i2_percent) and i2_percent >= INCONSISTENT_I2_PERCENT:
         return -1, f"I² {i2_percent:.0f}%"
     return 0, f"I² {i2_percent:.0f}%"
@@ -65,7 +65,7 @@ def indirectness_downgrade(indirect: bool, lines) -> tuple[int, str]:
     if indirect:
         levels, reasons = levels - 1, reasons + ["indirect comparison through placebo"]
     if not set(lines) & set(REFRACTORY_LINES):
-        levels, reasons = levels - 1, reasons + ["no population described as refractory"]
+        levels, reasons = levels - 1, reasons + ["population not described as refractory"]
     return max(levels, -2), "; ".join(reasons) or "direct, refractory population"
 
 
@@ -76,12 +76,12 @@ def imprecision_downgrade(lower: float, upper: float, events: float, ratio: bool
     if pd.isna(lower) or pd.isna(upper):
         levels, reasons = levels - 1, reasons + ["no interval"]
     elif ratio and lower <= 1 <= upper:
-        levels, reasons = levels - 1, reasons + ["95% CI includes no effect"]
+        levels, reasons = levels - 1, reasons + ["CI includes no effect"]
     elif not ratio and upper - lower > UNINFORMATIVE_WIDTH:
-        levels, reasons = levels - 1, reasons + ["95% CI wider than 50 percentage points"]
+        levels, reasons = levels - 1, reasons + ["CI wider than 50 points"]
     if pd.isna(events) or events < OPTIMAL_INFORMATION_EVENTS:
         count = "unknown" if pd.isna(events) else f"{int(events)}"
-        levels, reasons = levels - 1, reasons + [f"{count} events, fewer than {OPTIMAL_INFORMATION_EVENTS}"]
+        levels, reasons = levels - 1, reasons + [f"{count} events (< {OPTIMAL_INFORMATION_EVENTS})"]
     return max(levels, -2), "; ".join(reasons) or "precise"
 
 
@@ -112,7 +112,7 @@ def _row(outcome, comparison, design, study_ids, participants, relative, estimat
             "drug_per_1000_upper": absolute_per_1000(upper, placebo_risk) if relative == "odds ratio" else np.nan,
             **{name: levels[i] for i, name in enumerate(("risk_of_bias", "inconsistency", "indirectness", "imprecision"))},
             "publication_bias": 0, "certainty": certainty(randomised, levels),
-            "reasons": "; ".join(reasons + ["publication bias: not assessable with fewer than ten studies"])}
+            "reasons": "; ".join(reasons)}
 
 
 def summary_of_findings(studies: pd.DataFrame, comparisons: pd.DataFrame, pooled: pd.DataFrame,

@@ -29,7 +29,7 @@ def test_inconsistency_indirectness_and_imprecision_rules():
     assert certainty.inconsistency_downgrade(4, math.nan, pooled=False)[0] == -1
     assert certainty.indirectness_downgrade(True, ["not_reported"])[0] == -2
     assert certainty.indirectness_downgrade(False, ["after_conventional"])[0] == 0
-    assert certainty.imprecision_downgrade(6.75, 48.5, 73) == (-1, "73 events, fewer than 300")
+    assert certainty.imprecision_downgrade(6.75, 48.5, 73) == (-1, "73 events (< 300)")
     assert certainty.imprecision_downgrade(0.33, 610.8, 100)[0] == -2  # includes no effect and few events
     assert certainty.imprecision_downgrade(0.55, 0.88, 18, ratio=False)[0] == -1  # narrow but few events
     assert certainty.imprecision_downgrade(0.18, 0.97, 400, ratio=False)[0] == -1  # 79 points wide
