@@ -39,15 +39,18 @@ def risk_of_bias_figure(appraisal: pd.DataFrame, tool: str):
         return fig
     top, bottom = fig.subfigures(2, 1, height_ratios=[0.2 * len(studies) + 0.9, 0.28 * len(columns) + 1.9])
     lights = top.subplots()
-    judged = part.set_index(["study_id", "domain"])["judgement"]
-    for y, study in enumerate(studies["study_id"]):
-        for x, domain in enumerate(columns):
-            if (study, domain) not in judged.index:
-                continue
-            word, colour, symbol = scale[judged[(study, domain)]]
-            lights.scatter(x, y, s=110, color=JUDGEMENT_COLOURS[colour], edgecolor="black", linewidth=0.4,
-                           marker="o" if domain != "overall" else "s")
-            lights.text(x, y, symbol, ha="center", va="center", fontsize=7)
+    # One scatter call per judgement and shape (not one artist per cell): the symbols become a single reused
+    # marker path, which keeps the figure fast to draw at many studies.
+    row_of = {study: y for y, study in enumerate(studies["study_id"])}
+    column_of = {domain: x for x, domain in enumerate(columns)}
+    cells = part[part["domain"].isin(columns)]
+    for (judgement, overall), group in cells.groupby(["judgement", cells["domain"] == "overall"], sort=True):
+        word, colour, symbol = scale[judgement]
+        xs, ys = group["domain"].map(column_of), group["study_id"].map(row_of)
+        lights.scatter(xs, ys, s=110, color=JUDGEMENT_COLOURS[colour], edgecolor="black", linewidth=0.4,
+                       marker="s" if overall else "o")
+        if symbol:
+            lights.scatter(xs, ys, s=22, color="black", marker=f"${symbol}$", linewidth=0)
     lights.set_xticks(range(len(columns)), [c if c != "overall" else "Overall" for c in columns])
     lights.set_yticks(range(len(studies)), studies["study_label"])
     lights.set_xlim(-0.6, len(columns) - 0.4)
