@@ -483,7 +483,8 @@ def awaiting_warning(name: str) -> str:
 
 def checks_report(sources_dir: Path | None, awaiting: list[str] = ()) -> str:
     """What a successful validation checked, for ``results/validation/report.txt`` (skipped checks named)."""
-    phrase_check = (f"every source_phrase, line_phrase and overlap phrase found in its source text under {sources_dir}"
+    phrase_check = (f"every phrase (numbers, line and background therapy, overlaps, risk-of-bias support) found in its "
+                    f"source text under {sources_dir}"
                     if sources_dir else
                     "SKIPPED phrase-in-source check: no sources folder configured (config sources_dir)")
     lines = ["Every curated table in data/datapackage.json is valid:",
