@@ -14,11 +14,12 @@ import pandas as pd
 
 import certainty
 import synthesis
-from conventions import REFRACTORY_LINES
+from conventions import EVIDENCE_SYNTHESES, REFRACTORY_LINES, UNINFORMATIVE_WIDTH
 from vocabulary import label
 from populations import one_report_per_population
-from randomised import (indirect_table, interval_se, maintenance_of_response, pool, primary_comparisons, rct_response,
-                        sensitivity_dersimonian_laird, sensitivity_refractory_only, sensitivity_with_secondary_comparisons,
+from randomised import (PRIMARY, STUDY_COLUMNS, indirect_comparisons, indirect_table, interval_se,
+                        maintenance_of_response, maintenance_rows, pool, pooled_versus_placebo, primary_comparisons,
+                        rct_comparisons, rct_response, sensitivity_dersimonian_laird, sensitivity_refractory_only, sensitivity_with_secondary_comparisons,
                         sensitivity_without_rilonacept, transitivity, versus_placebo_table)
 
 # Disease-status outcomes in the order of the Wallace hierarchy: each is "inactive disease or better".
@@ -33,13 +34,15 @@ RESPONSE_OUTCOMES = [
 ]
 MARKER_OUTCOMES = ["das_crp", "crp", "esr", "active_joint_count", "haq", "larsen_score"]
 GLUCOCORTICOID_OUTCOMES = ["glucocorticoid_discontinued", "glucocorticoid_tapered", "glucocorticoid_tapered_or_discontinued"]
-STUDY_COLUMNS = ["study_id", "study_label", "year", "design", "population", "treatment_line"]
+
+
+OTHER_CLASS = {"IL-6": "IL-1", "IL-1": "IL-6"}  # a switch between classes goes from one to the other
 
 
 def class_switch(treatment_line: str, target: str, prior_biologic) -> bool:
     """Whether a study is of one class after failure of the other: IL-1 blockade after an IL-6 blocker failed,
     or IL-6 blockade after an IL-1 blocker failed (``prior_biologic`` lists the failed classes, ';'-separated)."""
-    other = {"IL-6": "IL-1", "IL-1": "IL-6"}.get(target)
+    other = OTHER_CLASS.get(target)
     failed = str(prior_biologic).split(";") if isinstance(prior_biologic, str) else []
     return treatment_line == "after_biologic" and other in failed
 
@@ -107,8 +110,6 @@ def marker_changes(studies: pd.DataFrame, efficacy: pd.DataFrame) -> pd.DataFram
 NON_RANDOMISED = ["open_label_extension", "single_arm_trial", "prospective_cohort", "retrospective_cohort", "registry",
                   "post_marketing_surveillance", "case_series", "case_report"]
 # For "response (study definition)", one row per cohort arm: the first outcome of this list that it reports.
-RESPONSE_PREFERENCE = ["investigator_defined_response", "complete_response", "adapted_acr_pedi_30", "acr_pedi_30",
-                       "remission_undefined", "inactive_disease"]
 SAFETY_EVENTS = ["macrophage_activation_syndrome", "serious_infection", "serious_adverse_event"]
 def inactive_or_better(efficacy: pd.DataFrame) -> pd.DataFrame:
     """Efficacy rows with "inactive disease or better" added up from mutually exclusive categories.
@@ -150,8 +151,6 @@ def _cohort_arms(studies, arms, efficacy) -> pd.DataFrame:
 POOLABLE_OUTCOMES = ["inactive_disease", "inactive_disease_off_glucocorticoids", "inactive_disease_off_medication",
                      "remission_on_medication", "adapted_acr_pedi_30", "adapted_acr_pedi_50", "adapted_acr_pedi_70",
                      "adapted_acr_pedi_90", "acr_pedi_30", "acr_pedi_50", "acr_pedi_70", "acr_pedi_90", "jadas_le_1"]
-# An interval wider than this (on the 0-1 scale) carries too little information to be presented as a finding.
-UNINFORMATIVE_WIDTH = 0.5
 
 
 def pooled_proportions(studies: pd.DataFrame, arms: pd.DataFrame, efficacy: pd.DataFrame) -> pd.DataFrame:
@@ -217,7 +216,7 @@ def switching_evidence(studies: pd.DataFrame, arms: pd.DataFrame, efficacy: pd.D
     rows = []
     for study in after.itertuples():
         failed = str(study.prior_biologic) if isinstance(study.prior_biologic, str) else ""
-        other = {"IL-6": "IL-1", "IL-1": "IL-6"}.get(study.target)
+        other = OTHER_CLASS.get(study.target)
         switch = "no" if other not in failed.split(";") else "yes" if study.treatment_line == "after_biologic" else "in part"
         base = {"study_id": study.study_id, "study_label": study.study_label, "year": study.year,
                 "target": study.target, "drugs": study.drugs, "line": study.treatment_line, "failed_class": failed,
@@ -339,9 +338,6 @@ def agreement(published: float, published_lower: float, published_upper: float,
     return "same direction, different size"
 
 
-SYNTHESES = ["systematic_review", "meta_analysis", "network_meta_analysis"]
-
-
 def source_flow(inclusion_log: pd.DataFrame, studies: pd.DataFrame, arms: pd.DataFrame, efficacy: pd.DataFrame,
                 awaiting_classification: pd.DataFrame) -> pd.DataFrame:
     """The PRISMA 2020 flow of the source collection, one row per box: texts in the collection, awaiting
@@ -354,7 +350,7 @@ def source_flow(inclusion_log: pd.DataFrame, studies: pd.DataFrame, arms: pd.Dat
     """
     excluded = inclusion_log[inclusion_log["decision"] == "excluded"]
     included_texts = inclusion_log[inclusion_log["decision"] == "included"]
-    primary = studies[~studies["design"].isin(SYNTHESES)]
+    primary = studies[~studies["design"].isin(EVIDENCE_SYNTHESES)]
     trials = set(efficacy.loc[efficacy["placebo_comparison"].notna(), "study_id"])
     pooled = pooled_proportions(studies, arms, efficacy)
     pooled_studies = {s for row in pooled[pooled["k_cohorts"] >= 2]["studies"] for s in str(row).split(";")}
@@ -368,7 +364,8 @@ def source_flow(inclusion_log: pd.DataFrame, studies: pd.DataFrame, arms: pd.Dat
         ("merged", "included texts that add to a study already counted (fuller texts, third-party tables)",
          len(included_texts) - included_texts["study_id"].nunique(), ""),
         ("studies", "studies included", len(studies), ""),
-        ("syntheses", "of which evidence syntheses (published estimates only)", int(studies["design"].isin(SYNTHESES).sum()), ""),
+        ("syntheses", "of which evidence syntheses (published estimates only)",
+         int(studies["design"].isin(EVIDENCE_SYNTHESES).sum()), ""),
         ("shared", "primary reports of a population already counted", len(primary) - primary["population_id"].nunique(), ""),
         ("quantitative", "studies in a quantitative synthesis (randomised comparison or pooled proportion)",
          len(quantitative), ";".join(quantitative)),
@@ -392,17 +389,19 @@ def certainty_of_evidence(studies: pd.DataFrame, arms: pd.DataFrame, efficacy: p
     """The summary-of-findings table with GRADE certainty per outcome (``certainty.summary_of_findings``), plus
     the observational outcomes that are reported but not pooled: MAS, serious infections and glucocorticoid
     discontinuation, from primary studies only."""
+    comparisons = rct_comparisons(studies, arms, efficacy)  # once: every trial table below derives from it
+    primary = comparisons[comparisons["analysis_set"] == PRIMARY]
     rows = certainty.summary_of_findings(
-        studies, primary_comparisons(studies, arms, efficacy), versus_placebo_table(studies, arms, efficacy),
-        indirect_table(studies, arms, efficacy), maintenance_of_response(studies, arms, efficacy),
+        studies, primary, pooled_versus_placebo(primary), indirect_comparisons(primary), maintenance_rows(comparisons),
         pooled_proportions(studies, arms, efficacy), risk_of_bias)
-    primary = set(studies.loc[~studies["design"].isin(SYNTHESES), "study_id"])
-    extra = [certainty.observational_outcome(name, table[table["study_id"].isin(primary)], studies, risk_of_bias)
+    primary_studies = set(studies.loc[~studies["design"].isin(EVIDENCE_SYNTHESES), "study_id"])
+    extra = [certainty.observational_outcome(name, table[table["study_id"].isin(primary_studies)], studies,
+                                             risk_of_bias)
              for name, table in (
                  ("Macrophage activation syndrome", safety[safety["event"] == "macrophage_activation_syndrome"]),
                  ("Serious infections", safety[safety["event"] == "serious_infection"]),
                  ("Glucocorticoids discontinued", efficacy[efficacy["outcome"] == "glucocorticoid_discontinued"]))
-             if not table[table["study_id"].isin(primary)].empty]
+             if not table[table["study_id"].isin(primary_studies)].empty]
     return pd.concat([rows, pd.DataFrame(extra, columns=certainty.SOF_COLUMNS)], ignore_index=True)
 
 

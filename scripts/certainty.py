@@ -19,14 +19,13 @@ computed from the analysis tables it is computed, by rules stated here and in th
 import numpy as np
 import pandas as pd
 
-from conventions import REFRACTORY_LINES
+from conventions import REFRACTORY_LINES, UNINFORMATIVE_WIDTH
 
 LEVELS = {4: "high", 3: "moderate", 2: "low", 1: "very low"}
 SEVERE = {"high", "serious", "critical"}
 CONCERNS = {"some_concerns", "moderate"}
 OPTIMAL_INFORMATION_EVENTS = 300
 INCONSISTENT_I2_PERCENT = 50
-UNINFORMATIVE_WIDTH = 0.5
 SOF_COLUMNS = ["outcome", "comparison", "design", "studies", "k_studies", "participants", "relative_effect",
                "estimate", "ci_lower", "ci_upper", "placebo_per_1000", "drug_per_1000", "drug_per_1000_lower",
                "drug_per_1000_upper", "risk_of_bias", "inconsistency", "indirectness", "imprecision",

@@ -111,8 +111,7 @@ def _to_int(series: pd.Series) -> pd.Series:
 def clean_studies(studies: pd.DataFrame, labels: pd.DataFrame, overlaps: pd.DataFrame) -> pd.DataFrame:
     """Studies with typed year and n, the bibliography label, and the population each report belongs to.
 
-    ``population_id`` groups reports that share patients (``populations.population_ids``);
-    ``population_reports`` is how many included reports describe that population.
+    ``population_id`` groups reports that share patients (``populations.population_ids``).
     """
     out = studies.copy()
     out["year"] = _to_int(out["year"])
@@ -120,7 +119,6 @@ def clean_studies(studies: pd.DataFrame, labels: pd.DataFrame, overlaps: pd.Data
     out = out.merge(labels, on="study_id", how="left", validate="one_to_one")
     out["study_label"] = out["study_label"].fillna(out["study_id"])
     out["population_id"] = out["study_id"].map(population_ids(out["study_id"], overlaps))
-    out["population_reports"] = out.groupby("population_id")["study_id"].transform("count")
     return out
 
 

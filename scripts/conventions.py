@@ -12,3 +12,9 @@ DEFAULT_CONTINUITY_CORRECTION = 0.5
 # "Refractory" in this review: the biologic was started after inadequate response to glucocorticoids or
 # conventional drugs, or after another biologic failed (data dictionary: studies.treatment_line).
 REFRACTORY_LINES = ("after_conventional", "after_biologic")
+
+# Designs that pool other studies' patients (data dictionary: studies.design): never counted or drawn as cohorts.
+EVIDENCE_SYNTHESES = ("systematic_review", "meta_analysis", "network_meta_analysis")
+
+# A 95% interval wider than this (0-1 scale) carries too little information to be presented as a finding.
+UNINFORMATIVE_WIDTH = 0.5

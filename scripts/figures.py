@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from appraisal_figures import risk_of_bias_figure, source_flow_figure
-from conventions import REFRACTORY_LINES
+from conventions import EVIDENCE_SYNTHESES, REFRACTORY_LINES
 from figure_style import TARGET_COLOURS, TARGET_MARKERS, figure, save_svg
 from vocabulary import label, sentence as readable
 
@@ -20,9 +20,6 @@ DESIGN_ORDER = [
     "post_marketing_surveillance", "case_series", "case_report", "systematic_review", "meta_analysis",
     "network_meta_analysis",
 ]
-
-
-EVIDENCE_SYNTHESES = {"systematic_review", "meta_analysis", "network_meta_analysis"}
 
 
 def evidence_map(characteristics: pd.DataFrame):

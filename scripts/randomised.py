@@ -212,7 +212,11 @@ def maintenance_of_response(studies, arms, efficacy) -> pd.DataFrame:
     """Randomised-withdrawal trials side by side: patients who responded on open-label drug, then randomised to
     continue it or to placebo. Each trial's odds ratio (continuing versus placebo) is shown alone: the trials
     measure different end points, and none is pooled with an induction trial."""
-    comparisons = rct_comparisons(studies, arms, efficacy)
+    return maintenance_rows(rct_comparisons(studies, arms, efficacy))
+
+
+def maintenance_rows(comparisons: pd.DataFrame) -> pd.DataFrame:
+    """The randomised-withdrawal comparisons among ``rct_comparisons``, in the columns of ``maintenance_of_response``."""
     table = comparisons[comparisons["analysis_set"] == MAINTENANCE]
     return table[["study_id", "study_label", "drug", "target", "endpoint", "endpoint_as_reported", "timepoint",
                   "events_active", "n_active", "events_placebo", "n_placebo", "odds_ratio", "or_ci_lower",

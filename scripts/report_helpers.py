@@ -203,14 +203,3 @@ def counted(n: int, noun: str) -> str:
     *head, last = noun.split(" ")
     last = PLURAL_LAST_WORD.get(last, last + "s")
     return f"{int(n)} {' '.join(head + [last])}"
-
-
-def pooled_result(row, group: str) -> str:
-    """What a ``pooled_proportions`` row says, in words, for ``group`` (e.g. 'tocilizumab cohorts')."""
-    k = int(row["k_cohorts"])
-    if k == 0:
-        return f"no {group} reported responders with a denominator"
-    estimate = f"{percent(row['proportion'])} (95% CI {interval(row['ci_lower'], row['ci_upper'])})"
-    if k == 1:
-        return f"a single one of the {group} did, {estimate}, so nothing was pooled"
-    return f"{k} {group} pooled to {estimate}"

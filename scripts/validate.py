@@ -220,18 +220,20 @@ def integer_text_problems(label: str, rows, columns: list[str]) -> list[Problem]
 
 
 def phrase_source_problems(label: str, line: int, row: dict, phrase_column: str, file_column: str | None,
-                           study_files: dict[str, list[str]], sources: dict[str, str] | None) -> list[Problem]:
-    """A phrase must come from a file logged for its study: the row's named file, or else any of the study's files.
+                           logged: list[str], owner: str, sources: dict[str, str] | None) -> list[Problem]:
+    """A phrase must come from a file logged for its study (``owner``; ``logged`` are its files): the row's named
+    file, or else any of the study's files. A row with a file column names the file of every phrase it holds.
 
-    The file check needs only the inclusion log; the phrase-in-text check needs the source texts too.
+    The file checks need only the inclusion log; the phrase-in-text check needs the source texts too.
     """
     phrase = row.get(phrase_column, "")
-    logged = study_files.get(row["study_id"], [])
     named = row.get(file_column, "") if file_column else ""
+    if file_column and phrase.strip() and not named:
+        return [Problem(label, line, file_column, "", f"the file the {phrase_column} is copied from")]
     if named and named not in logged:
         listed = ", ".join(logged) or "none"
         return [Problem(label, line, file_column, named,
-                        f"a source file logged for {row['study_id']} in inclusion_log.csv (logged: {listed})")]
+                        f"a source file logged for {owner} in inclusion_log.csv (logged: {listed})")]
     if sources is None or not phrase.strip():
         return []
     candidates = [named] if named else logged
@@ -262,7 +264,8 @@ def provenance_problems(label: str, rows, number_columns: list[str], study_files
                 problems.append(Problem(label, line, column, row[column],
                                         f"a number that occurs in the row's source_phrase '{phrase}'"))
         file_column = "source_file" if "source_file" in row else None
-        problems += phrase_source_problems(label, line, row, "source_phrase", file_column, study_files, sources)
+        problems += phrase_source_problems(label, line, row, "source_phrase", file_column,
+                                           study_files.get(row["study_id"], []), row["study_id"], sources)
     return problems
 
 
@@ -275,8 +278,6 @@ def line_of_therapy_problems(label: str, rows, study_files: dict[str, list[str]]
         if level != "not_reported" and not row["line_phrase"].strip():
             problems.append(Problem(label, line, "line_phrase", "", f"an exact phrase that shows the line of therapy "
                                     f"'{level}' (or treatment_line 'not_reported')"))
-        if row["line_phrase"].strip() and not row["line_source_file"]:
-            problems.append(Problem(label, line, "line_source_file", "", "the file the line_phrase is copied from"))
         if level == "after_biologic" and not row["prior_biologic"]:
             problems.append(Problem(label, line, "prior_biologic", "", "the class of the biologic that failed before "
                                     "(IL-6, IL-1, TNF, other or not_stated)"))
@@ -284,12 +285,9 @@ def line_of_therapy_problems(label: str, rows, study_files: dict[str, list[str]]
             problems.append(Problem(label, line, "prior_biologic", row["prior_biologic"],
                                     "an empty cell (a failed biologic belongs to after_biologic, or to mixed when part "
                                     "of the cohort had one)"))
-        problems += phrase_source_problems(label, line, row, "line_phrase", "line_source_file", study_files, sources)
-        if row.get("background_phrase", "").strip() and not row.get("background_source_file"):
-            problems.append(Problem(label, line, "background_source_file", "",
-                                    "the file the background_phrase is copied from"))
-        problems += phrase_source_problems(label, line, row, "background_phrase", "background_source_file",
-                                           study_files, sources)
+        for kind in ("line", "background"):
+            problems += phrase_source_problems(label, line, row, f"{kind}_phrase", f"{kind}_source_file",
+                                               study_files.get(row["study_id"], []), row["study_id"], sources)
     return problems
 
 
@@ -308,17 +306,9 @@ def overlap_problems(label: str, rows, study_files: dict[str, list[str]],
         if frozenset(pair) in seen:
             problems.append(Problem(label, line, "shares_patients_with", pair[1], "each pair of reports once"))
         seen.add(frozenset(pair))
-        if row["source_phrase"].strip() and not row["source_file"]:
-            problems.append(Problem(label, line, "source_file", "", "the file the source_phrase is copied from"))
-        if row["source_file"]:
-            files = study_files.get(pair[0], []) + study_files.get(pair[1], [])
-            if row["source_file"] not in files:
-                problems.append(Problem(label, line, "source_file", row["source_file"],
-                                        "a source file logged for one of the two studies in inclusion_log.csv"))
-            elif sources is not None and row["source_file"] in sources:
-                for fragment in provenance.missing_fragments(row["source_phrase"], sources[row["source_file"]]):
-                    problems.append(Problem(label, line, "source_phrase", fragment,
-                                            f"a phrase copied exactly from {row['source_file']} (not found there)"))
+        files = study_files.get(pair[0], []) + study_files.get(pair[1], [])  # the phrase may be in either report
+        problems += phrase_source_problems(label, line, row, "source_phrase", "source_file", files,
+                                           f"{pair[0]} or {pair[1]}", sources)
     return problems
 
 
@@ -369,9 +359,8 @@ def risk_of_bias_problems(label: str, rows, study_files: dict[str, list[str]],
                 and row["domain"] != "overall":
             problems.append(Problem(label, line, "support_phrase", "", "the phrase of the source that supports the "
                                     f"judgement '{row['judgement']}' (or the judgement no_information / unclear)"))
-        if row["support_phrase"].strip() and not row["support_file"]:
-            problems.append(Problem(label, line, "support_file", "", "the file the support_phrase is copied from"))
-        problems += phrase_source_problems(label, line, row, "support_phrase", "support_file", study_files, sources)
+        problems += phrase_source_problems(label, line, row, "support_phrase", "support_file",
+                                           study_files.get(row["study_id"], []), row["study_id"], sources)
     return problems
 
 

@@ -4,6 +4,7 @@ import pandas as pd
 import pytest
 
 import populations
+from conventions import EVIDENCE_SYNTHESES
 from analyse import inactive_or_better
 
 
@@ -66,7 +67,7 @@ def test_no_pooled_estimate_or_total_counts_a_population_twice(built_repo):
         members = [s for s in str(row.studies).split(";") if s and s != "nan"]
         assert len({population[s] for s in members}) == len(members), (row.outcome_family, row.subset, members)
     review = (built_repo / "results/report/review.md").read_text(encoding="utf-8")
-    primary = studies[~studies["design"].isin(["systematic_review", "meta_analysis", "network_meta_analysis"])]
+    primary = studies[~studies["design"].isin(EVIDENCE_SYNTHESES)]
     once = populations.one_report_per_population(primary, "n_total")
     assert once["population_id"].is_unique
     total = int(once["n_total"].fillna(0).sum())

@@ -332,3 +332,13 @@ def test_curated_overall_risk_of_bias_follows_the_protocols_rules():
             else:
                 expected = "moderate"
         assert judged["overall"] == expected, (study, tool, domains)
+
+
+def test_any_phrase_without_its_source_file_is_refused(curated):
+    path = curated / "data" / "studies.csv"
+    line = first_line_of(path, study_id="debenedetti2012")
+    edit_cell(path, line, "background_source_file", "")
+    edit_cell(path, line, "line_source_file", "")
+    message = problems(curated)
+    assert f"studies.csv, line {line}, column 'line_source_file': value '' - expected the file the line_phrase" in message
+    assert f"studies.csv, line {line}, column 'background_source_file': value '' - expected the file the background_phrase" in message
