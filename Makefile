@@ -12,7 +12,9 @@ STAMP := $(VENV)/.installed-from-lock
 # other built. `make report SOURCES=/path/to/sources` points the build (and verify) at another folder.
 SOURCES ?=
 CORES ?= all
-CONFIG := $(if $(SOURCES),--config sources_dir=$(abspath $(SOURCES)))
+# `make report RENDERER=offline` (or quarto) overrides the config's renderer (auto: Quarto when on PATH).
+RENDERER ?=
+CONFIG := $(if $(SOURCES)$(RENDERER),--config $(if $(SOURCES),sources_dir=$(abspath $(SOURCES))) $(if $(RENDERER),renderer=$(RENDERER)))
 VERIFY_SOURCES := $(abspath $(or $(SOURCES),$(wildcard ../shared/sources)))
 # After a failed build, repeat the curated-data problems (if that is what failed) as the last lines printed.
 LAST_WORDS = { grep -q 'nothing was built' results/logs/clean_curated_tables.log 2>/dev/null && \

@@ -9,11 +9,11 @@
 rule execute_review:
     input:
         qmd="report/review.qmd",
-        project="report/_quarto.yml",
+        project="_quarto.yml",
         bibliography="report/references.bib",
         helpers=["scripts/report_helpers.py", "scripts/vocabulary.py", "scripts/conventions.py", "scripts/populations.py",
                  "scripts/certainty.py"],
-        renderer="scripts/render.py",
+        renderer=["scripts/render.py", "scripts/qmd.py", "scripts/quarto_project.py"],
         datapackage="data/datapackage.json",
         clean=expand("results/clean/{table}.csv", table=CURATED_TABLES),
         validation=["results/validation/report.txt", "results/validation/awaiting_classification.csv"],
@@ -36,7 +36,7 @@ rule render_html:
         qmd="report/review.qmd",
         bibliography="report/references.bib",
         csl="report/american-medical-association.csl",
-        css="report/style.css",
+        css=["report/style.css", "scripts/offline_layout.css"],
         crossref_filter="scripts/crossref.lua",
         figures=expand("results/figures/{name}.svg", name=FIGURES),
     output:

@@ -20,152 +20,17 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
 from pipeline_io import rule_logger, write_atomically
+from qmd import INLINE_EXPRESSION, Cell, Document, QmdError, parse_qmd, split_front_matter  # noqa: F401
+from quarto_project import PROJECT_FILE, check_inside_project, find_project, merged_metadata, project_mirror
 
 HERE = Path(__file__).resolve().parent
 CROSSREF_FILTER = HERE / "crossref.lua"
-
-SUPPORTED_CELL_OPTIONS = {"label", "fig-cap", "fig-alt", "tbl-cap", "echo", "output", "include"}
-SUPPORTED_FORMAT_OPTIONS = {
-    "html": {"toc", "toc-depth", "number-sections", "css", "embed-resources", "lang", "link-citations"},
-    "typst": {"toc", "toc-depth", "number-sections", "papersize", "section-numbering", "page-numbering",
-              "fontsize", "margin", "lang", "mainfont", "link-citations"},
-}
-SUPPORTED_TOP_LEVEL = {"title", "subtitle", "author", "date", "abstract", "lang", "bibliography", "csl",
-                       "link-citations", "format", "execute", "jupyter", "project", "toc", "number-sections",
-                       "keywords", "reference-section-title", "crossref"}
-
-CELL_FENCE = re.compile(r"^(?P<ticks>`{3,})\{(?P<lang>[^}\s]+)(?P<rest>[^}]*)\}\s*$")
-PLAIN_FENCE = re.compile(r"^(?P<ticks>`{3,})")
-INLINE_EXPRESSION = re.compile(r"`\{(?P<lang>[a-zA-Z]+)\}\s+(?P<expr>[^`]+?)`")
-SHORTCODE = re.compile(r"\{\{<.*?>\}\}")
-
-
-class QmdError(Exception):
-    """The document cannot be rendered; the message names the line of the ``.qmd``."""
-
-
-@dataclass
-class Cell:
-    """A ``{python}`` code cell: its code, its ``#|`` options and the line it starts on."""
-
-    code: str
-    options: dict
-    line: int
-
-
-@dataclass
-class Document:
-    """A parsed ``.qmd``: front matter, then Markdown text and cells in document order."""
-
-    metadata: dict
-    blocks: list = field(default_factory=list)  # str (Markdown) or Cell
-    body_start_line: int = 1
-
-
-def split_front_matter(text: str) -> tuple[dict, str, int]:
-    """YAML front matter, the body, and the line number the body starts on."""
-    if not text.startswith("---\n"):
-        return {}, text, 1
-    end = text.find("\n---\n", 4)
-    if end < 0:
-        raise QmdError("line 1: front matter opened with '---' is never closed")
-    metadata = yaml.safe_load(text[4:end]) or {}
-    body = text[end + 5 :]
-    return metadata, body, text[: end + 5].count("\n") + 1
-
-
-def parse_cell_options(lines: list[str], first_line: int) -> tuple[dict, str]:
-    """Split a cell's leading ``#|`` lines (YAML) from its code."""
-    option_lines = []
-    index = 0
-    while index < len(lines) and lines[index].startswith("#|"):
-        option_lines.append(lines[index][2:].strip())
-        index += 1
-    options = yaml.safe_load("\n".join(option_lines)) or {} if option_lines else {}
-    unknown = sorted(set(options) - SUPPORTED_CELL_OPTIONS)
-    if unknown:
-        raise QmdError(f"line {first_line}: cell option(s) {unknown} are not supported by the offline renderer "
-                       f"(supported: {sorted(SUPPORTED_CELL_OPTIONS)})")
-    label = str(options.get("label", ""))
-    if label and not re.fullmatch(r"[a-z][a-z0-9-]*", label):
-        raise QmdError(f"line {first_line}: cell label '{label}' must be lower case letters, digits and '-'")
-    return options, "\n".join(lines[index:])
-
-
-def parse_qmd(text: str) -> Document:
-    """Parse a ``.qmd`` into front matter, Markdown blocks and executable cells.
-
-    Refuses constructs this renderer does not support (other engines' cells, shortcodes, inline code
-    in other languages) instead of rendering them wrongly.
-    """
-    metadata, body, start = split_front_matter(text)
-    unknown_keys = sorted(set(metadata) - SUPPORTED_TOP_LEVEL)
-    if unknown_keys:
-        raise QmdError(f"line 1: front-matter key(s) {unknown_keys} are not supported by the offline renderer")
-    document = Document(metadata=metadata, body_start_line=start)
-    lines = body.split("\n")
-    markdown: list[str] = []
-    index = 0
-    while index < len(lines):
-        line_number = start + index
-        line = lines[index]
-        fence = CELL_FENCE.match(line)
-        plain = PLAIN_FENCE.match(line)
-        if fence:
-            if fence["lang"] != "python":
-                raise QmdError(f"line {line_number}: '{{{fence['lang']}}}' cells are not supported; only {{python}}")
-            closing = index + 1
-            while closing < len(lines) and lines[closing].strip() != fence["ticks"]:
-                closing += 1
-            if closing == len(lines):
-                raise QmdError(f"line {line_number}: code cell is never closed with {fence['ticks']}")
-            options, code = parse_cell_options(lines[index + 1 : closing], line_number)
-            document.blocks.append("\n".join(markdown))
-            markdown = []
-            document.blocks.append(Cell(code=code, options=options, line=line_number))
-            index = closing + 1
-            continue
-        if plain:  # a verbatim code block: copied as it is, never scanned for inline code
-            closing = index + 1
-            while closing < len(lines) and not lines[closing].startswith(plain["ticks"]):
-                closing += 1
-            markdown.extend(lines[index : closing + 1])
-            index = closing + 1
-            continue
-        if SHORTCODE.search(line):
-            raise QmdError(f"line {line_number}: Quarto shortcodes are not supported by the offline renderer")
-        for match in INLINE_EXPRESSION.finditer(line):
-            if match["lang"] != "python":
-                raise QmdError(f"line {line_number}: inline `{{{match['lang']}}}` code is not supported; only {{python}}")
-        markdown.append(line)
-        index += 1
-    document.blocks.append("\n".join(markdown))
-    return document
-
-
-def merged_metadata(document: Document, project_file: Path | None) -> dict:
-    """Project options from ``_quarto.yml`` overlaid by the document's own front matter."""
-    project = yaml.safe_load(project_file.read_text(encoding="utf-8")) if project_file and project_file.exists() else {}
-    merged = {k: v for k, v in (project or {}).items() if k != "project"}
-    for key, value in document.metadata.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = {**merged[key], **value}
-        else:
-            merged[key] = value
-    for fmt, options in (merged.get("format") or {}).items():
-        if fmt not in SUPPORTED_FORMAT_OPTIONS:
-            raise QmdError(f"format '{fmt}' is not supported by the offline renderer (html, typst)")
-        unknown = sorted(set(options or {}) - SUPPORTED_FORMAT_OPTIONS[fmt])
-        if unknown:
-            raise QmdError(f"format '{fmt}' option(s) {unknown} are not supported by the offline renderer")
-    return merged
-
+OFFLINE_LAYOUT_CSS = HERE / "offline_layout.css"
 
 # --------------------------------------------------------------------------------------------- execution
 
@@ -309,27 +174,39 @@ def pandoc_metadata(metadata: dict, fmt: str) -> dict:
     return keep
 
 
-def pandoc_arguments(metadata: dict, fmt: str, source_dir: Path) -> list[str]:
-    """Command-line options equivalent to the Quarto format options the document sets."""
+def pandoc_arguments(metadata: dict, fmt: str, document_dir: Path) -> list[str]:
+    """Command-line options equivalent to the Quarto format options the document sets. Paths in ``metadata``
+    are relative to ``document_dir``, the folder Pandoc runs in."""
     options = pandoc_metadata(metadata, fmt)
-    args = ["--standalone", f"--lua-filter={CROSSREF_FILTER}", "--citeproc", f"--resource-path={source_dir}"]
-    if metadata.get("bibliography"):
-        args.append(f"--bibliography={source_dir / metadata['bibliography']}")
-    if metadata.get("csl"):
-        args.append(f"--csl={source_dir / metadata['csl']}")
+    root = find_project(document_dir)
+    args = ["--standalone", f"--lua-filter={CROSSREF_FILTER}", "--citeproc", f"--resource-path={document_dir}"]
+    if fmt == "html":
+        # the offline engine's page layout stands in for Quarto's theme; the document's CSS comes after it
+        args += ["--embed-resources", "--mathml", "--section-divs", f"--css={OFFLINE_LAYOUT_CSS}"]
+    for option, value in (("bibliography", metadata.get("bibliography")), ("csl", metadata.get("csl")),
+                          ("css", options.get("css") if fmt == "html" else None)):
+        if value:
+            check_inside_project(value, document_dir, root, option)
+            args.append(f"--{option}={value}")
     if options.get("toc", metadata.get("toc")):
         args.append("--toc")
         args.append(f"--toc-depth={options.get('toc-depth', 3)}")
     if options.get("number-sections", metadata.get("number-sections")) and fmt == "html":
         args.append("--number-sections")
-    if fmt == "html":
-        args += ["--embed-resources", "--mathml"]
-        if options.get("css"):
-            args.append(f"--css={source_dir / options['css']}")
-        args.append("--section-divs")
     if fmt == "typst" and options.get("number-sections", metadata.get("number-sections")):
         args.append(f"--variable=section-numbering:{options.get('section-numbering', '1.1.a')}")
     return args
+
+
+IMAGE_LINK = re.compile(r"!\[[^\]]*\]\((?P<path>[^)\s]+)")
+
+
+def check_images_inside_project(markdown: str, document_dir: Path) -> None:
+    """Every image the text links to lies inside the project (data URIs, from the cells, are inside the text)."""
+    root = find_project(document_dir)
+    for match in IMAGE_LINK.finditer(markdown):
+        if not match["path"].startswith("data:"):
+            check_inside_project(match["path"], document_dir, root, "image")
 
 
 def citation_keys_used(markdown: str) -> set[str]:
@@ -376,17 +253,17 @@ def typst_preamble() -> str:
     )
 
 
-def compile_pdf(typst_source: str, pdf_path: Path, root: Path, timestamp: int) -> None:
-    """Compile Typst source to PDF with a fixed creation date, so the bytes depend only on the input."""
+def compile_pdf(typst_source: str, pdf_path: Path, document_dir: Path, timestamp: int) -> None:
+    """Compile Typst source, written into ``document_dir``, to PDF with the project root as Typst's root (as
+    Quarto does) and a fixed creation date, so the bytes depend only on the input."""
     import typst
 
-    with tempfile.NamedTemporaryFile("w", suffix=".typ", dir=root, delete=False, encoding="utf-8") as handle:
-        handle.write(typst_source)
-        source = Path(handle.name)
+    source = Path(document_dir) / "review.typ"
+    source.write_text(typst_source, encoding="utf-8")
     try:
-        pdf = typst.compile(str(source), root=str(root), timestamp=timestamp)
-    finally:
-        source.unlink()
+        pdf = typst.compile(str(source), root=str(find_project(document_dir)), timestamp=timestamp)
+    except RuntimeError as error:  # the typst wheel reports compile errors as RuntimeError
+        raise QmdError(f"typst: {error}") from None
     write_atomically(pdf_path, pdf)
 
 
@@ -394,36 +271,51 @@ def execute(qmd: Path) -> str:
     """Run the document's code in a fresh kernel and return the executed Markdown (Quarto's ``keep-md``):
     front matter holding the merged project and document options, then the text with inline values and
     cell outputs in place. Relative paths in it (bibliography, CSL, CSS, images) are relative to ``qmd``'s
-    folder."""
+    folder. The kernel runs in a mirror of the project, so a file read from outside the project is missing."""
     qmd = Path(qmd).resolve()
     document = parse_qmd(qmd.read_text(encoding="utf-8"))
-    metadata = merged_metadata(document, qmd.parent / "_quarto.yml")
-    notebook = execute_notebook(build_notebook(document), qmd.parent)
+    metadata = merged_metadata(document, find_project(qmd.parent) / PROJECT_FILE, qmd.parent)
+    with project_mirror(qmd.parent) as mirrored:
+        notebook = execute_notebook(build_notebook(document), mirrored)
     markdown = assemble_markdown(document, notebook, metadata)
     check_citations(markdown, qmd.parent / metadata["bibliography"] if metadata.get("bibliography") else None)
+    check_images_inside_project(markdown, qmd.parent)
     front_matter = yaml.safe_dump(metadata, sort_keys=True, allow_unicode=True, width=10**6)
     return f"---\n{front_matter}---\n\n{markdown}"
 
 
-def to_html(executed: str, source_dir: Path, html: Path) -> None:
-    """Self-contained HTML from executed Markdown; ``source_dir`` is the folder of the ``.qmd``."""
+def to_html(executed: str, document_dir: Path, html: Path) -> None:
+    """Self-contained HTML from executed Markdown; ``document_dir`` is the folder of the ``.qmd``."""
     metadata, markdown, _ = split_front_matter(executed)
-    source_dir = Path(source_dir).resolve()
-    with tempfile.TemporaryDirectory(prefix="qmd-html-") as work:
-        out = run_pandoc(markdown, "html", pandoc_arguments(metadata, "html", source_dir), metadata, Path(work))
+    with project_mirror(document_dir) as mirrored:
+        out = run_pandoc(markdown, "html", pandoc_arguments(metadata, "html", mirrored), metadata, mirrored)
     write_atomically(html, out)
 
 
-def to_pdf(executed: str, source_dir: Path, pdf: Path, timestamp: int = 0) -> None:
-    """A4 PDF through Pandoc's Typst writer and the Typst compiler, with a fixed creation date."""
+DATA_URI_IMAGE = re.compile(r"\]\(data:image/(?P<kind>svg\+xml|png);base64,(?P<payload>[A-Za-z0-9+/=]+)\)")
+
+
+def images_as_files(markdown: str, folder: Path) -> str:
+    """The cells' images (data URIs in the executed Markdown) written to files in ``folder``, as Quarto writes
+    them to ``<document>_files/``, and linked by relative path: Typst reads images only from files."""
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def to_file(match, counter=iter(range(10**6))):
+        path = folder / f"cell-{next(counter)}.{'svg' if match['kind'] == 'svg+xml' else 'png'}"
+        path.write_bytes(base64.b64decode(match["payload"]))
+        return f"]({folder.name}/{path.name})"
+
+    return DATA_URI_IMAGE.sub(to_file, markdown)
+
+
+def to_pdf(executed: str, document_dir: Path, pdf: Path, timestamp: int = 0) -> None:
+    """A4 PDF through Pandoc's Typst writer and the Typst compiler, with a fixed creation date. Compiled in a
+    mirror of the project with the project root as Typst's root: an image above the root fails, as in Quarto."""
     metadata, markdown, _ = split_front_matter(executed)
-    source_dir = Path(source_dir).resolve()
-    with tempfile.TemporaryDirectory(prefix="qmd-typst-") as tmp:
-        work = Path(tmp)
-        # Typst reads images only below its root: Pandoc copies every image into the work folder first.
-        args = pandoc_arguments(metadata, "typst", source_dir) + ["--extract-media=media"]
-        typ = run_pandoc(markdown, "typst", args, metadata, work)
-        compile_pdf(typst_preamble() + typ, pdf, work, timestamp)
+    with project_mirror(document_dir) as mirrored:
+        markdown = images_as_files(markdown, mirrored / "review_files")
+        typ = run_pandoc(markdown, "typst", pandoc_arguments(metadata, "typst", mirrored), metadata, mirrored)
+        compile_pdf(typst_preamble() + typ, pdf, mirrored, timestamp)
 
 
 def render(qmd: Path, html: Path | None = None, pdf: Path | None = None, timestamp: int = 0,
@@ -444,21 +336,17 @@ def quarto_available() -> bool:
 
 
 def render_with_quarto(qmd: Path, fmt: str, output: Path) -> None:
-    """Render one format (``html`` or ``typst``) with the real Quarto CLI.
+    """Render one format (``html`` or ``typst``) with the real Quarto CLI, from the project root.
 
-    Quarto writes beside the document (``review_files/``, the output), so each format renders in its own
-    copy of the document's folder; the folders the document reads through ``..`` are linked in.
+    Quarto writes beside the document (``review_files/``, the output) and in the project (``.quarto/``), so
+    each format renders in its own mirror of the project; the output is then copied to ``output``.
     """
     qmd = Path(qmd).resolve()
-    project = qmd.parent.parent
-    with tempfile.TemporaryDirectory(prefix="quarto-render-") as tmp:
-        work = Path(tmp)
-        shutil.copytree(qmd.parent, work / qmd.parent.name)
-        for folder in ("data", "results", "scripts"):
-            (work / folder).symlink_to(project / folder, target_is_directory=True)
-        copy = work / qmd.parent.name / qmd.name
-        subprocess.run(["quarto", "render", copy.name, "--to", fmt], cwd=copy.parent, check=True)
-        write_atomically(output, copy.with_suffix(".html" if fmt == "html" else ".pdf").read_bytes())
+    with project_mirror(qmd.parent) as mirrored:
+        root = find_project(mirrored)  # the mirror's root holds a link to _quarto.yml
+        document = (mirrored / qmd.name).relative_to(root)
+        subprocess.run(["quarto", "render", str(document), "--to", fmt], cwd=root, check=True)
+        write_atomically(output, (mirrored / qmd.name).with_suffix(".html" if fmt == "html" else ".pdf").read_bytes())
 
 
 def choose_renderer(setting: str) -> str:
@@ -508,6 +396,13 @@ def run_rule(smk) -> None:
                    timestamp)
     except QmdError as error:
         log.error("%s: %s", smk.input.qmd, error)
+        if smk.rule != "execute_review":
+            log.error("the offline renderer failed; with the Quarto CLI installed, `make report RENDERER=quarto` "
+                      "renders with Quarto instead")
+        raise SystemExit(1) from None
+    except subprocess.CalledProcessError as error:
+        log.error("%s: the Quarto CLI failed (%s); `make report RENDERER=offline` (or `snakemake --cores all "
+                  "--config renderer=offline`) renders with the offline renderer instead", smk.input.qmd, error)
         raise SystemExit(1) from None
     log.info("renderer %s wrote %s", renderer, smk.output[0])
 

@@ -25,7 +25,7 @@ Value `{python} x` and @fig-x.
 
 def test_review_uses_only_constructs_the_offline_renderer_supports():
     document = render.parse_qmd((REPO / "report" / "review.qmd").read_text(encoding="utf-8"))
-    render.merged_metadata(document, REPO / "report" / "_quarto.yml")
+    render.merged_metadata(document, REPO / "_quarto.yml", REPO / "report")
     assert any(isinstance(block, render.Cell) for block in document.blocks)
 
 
@@ -67,9 +67,12 @@ def test_unknown_format_option_is_refused(tmp_path):
 
 
 def _render(tmp_path, body: str, **formats):
-    for name in ("_quarto.yml", "references.bib", "american-medical-association.csl", "style.css"):
-        shutil.copy(REPO / "report" / name, tmp_path / name)
-    qmd = tmp_path / "doc.qmd"
+    """Render ``body`` as report/doc.qmd of a project laid out like this repository's."""
+    shutil.copy(REPO / "_quarto.yml", tmp_path / "_quarto.yml")
+    (tmp_path / "report").mkdir(exist_ok=True)
+    for name in ("references.bib", "american-medical-association.csl", "style.css"):
+        shutil.copy(REPO / "report" / name, tmp_path / "report" / name)
+    qmd = tmp_path / "report" / "doc.qmd"
     qmd.write_text(body, encoding="utf-8")
     render.render(qmd, **formats)
 
@@ -103,13 +106,64 @@ def test_figures_tables_sections_are_numbered_and_linked(tmp_path):
     assert pdf.read_bytes().startswith(b"%PDF")
 
 
+def test_project_paths_are_relative_to_the_project_and_front_matter_paths_to_the_document(tmp_path):
+    (tmp_path / "_quarto.yml").write_text("bibliography: report/refs.bib\nformat:\n  html:\n    css: report/a.css\n",
+                                          encoding="utf-8")
+    document = render.parse_qmd("---\ntitle: T\ncsl: style.csl\n---\n\nText\n")
+    metadata = render.merged_metadata(document, tmp_path / "_quarto.yml", tmp_path / "report")
+    assert metadata["bibliography"] == "refs.bib"
+    assert metadata["csl"] == "style.csl"
+    assert metadata["format"]["html"]["css"] == "a.css"
+
+
+def test_a_figure_above_the_project_root_fails_the_pdf_as_under_quarto(tmp_path):
+    project = tmp_path / "project"
+    project.mkdir()
+    (tmp_path / "outside.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"/>',
+                                          encoding="utf-8")
+    executed = "---\ntitle: T\n---\n\n![Outside](../../outside.svg)\n"
+    (project / "_quarto.yml").write_text("project:\n  type: default\n", encoding="utf-8")
+    (project / "report").mkdir()
+    with pytest.raises(render.QmdError, match="escape the project root"):
+        render.to_pdf(executed, project / "report", tmp_path / "out.pdf")
+    with pytest.raises(render.QmdError, match="escape the project root"):
+        render.check_images_inside_project(executed, project / "report")
+    assert not (tmp_path / "out.pdf").exists()
+
+
+def test_the_typst_compiler_itself_refuses_a_path_above_the_project_root(tmp_path):
+    # the same constraint from Typst, without the renderer's own check in front of it
+    project = tmp_path / "project"
+    (project / "report").mkdir(parents=True)
+    (project / "_quarto.yml").write_text("project:\n  type: default\n", encoding="utf-8")
+    (tmp_path / "outside.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"/>',
+                                          encoding="utf-8")
+    with render.project_mirror(project / "report") as mirrored:
+        with pytest.raises(render.QmdError, match="escape"):
+            render.compile_pdf('#image("../../outside.svg")', tmp_path / "out.pdf", mirrored, 0)
+
+
+def test_a_cell_reading_a_file_above_the_project_root_fails_the_render(tmp_path):
+    (tmp_path / "outside.csv").write_text("a\n1\n", encoding="utf-8")
+    project = tmp_path / "project"
+    project.mkdir()
+    body = ("---\ntitle: T\n---\n\n```{python}\nfrom pathlib import Path\n"
+            "text = Path('..', '..', 'outside.csv').read_text()\n```\n")
+    with pytest.raises(render.QmdError, match="outside.csv"):
+        _render(project, body, html=tmp_path / "out.html")
+
+
+def test_a_bibliography_above_the_project_root_is_refused(tmp_path):
+    with pytest.raises(render.QmdError, match="bibliography '../../refs.bib' would escape the project root"):
+        render.pandoc_arguments({"bibliography": "../../refs.bib"}, "html", REPO / "report")
+
+
 def test_quarto_cli_renders_the_review_when_installed(tmp_path):
     if not render.quarto_available():
         pytest.skip("the Quarto CLI is not on PATH (it cannot be installed offline); the offline renderer is tested instead")
-    shutil.copytree(REPO / "report", tmp_path / "report")
     import subprocess
 
-    subprocess.run(["quarto", "inspect", "review.qmd"], cwd=tmp_path / "report", check=True)
+    subprocess.run(["quarto", "inspect", "report/review.qmd"], cwd=REPO, check=True)
 
 
 def test_renderer_choice_follows_config():
