@@ -17,10 +17,10 @@ RENDERER ?=
 CONFIG := $(if $(SOURCES)$(RENDERER),--config $(if $(SOURCES),sources_dir=$(abspath $(SOURCES))) $(if $(RENDERER),renderer=$(RENDERER)))
 VERIFY_SOURCES := $(abspath $(or $(SOURCES),$(wildcard ../shared/sources)))
 # After a failed build, repeat the curated-data problems (if that is what failed) as the last lines printed.
-LAST_WORDS = { grep -q 'nothing was built' results/logs/clean_curated_tables.log 2>/dev/null && \
+LAST_WORDS = { grep -lq 'nothing was built' results/logs/clean_table/*.log 2>/dev/null && \
 	{ printf '\nThe build stopped on these problems in the curated data:\n'; \
 	sed -n 's/^ERROR The curated data have/The curated data have/p; s/^  data/  data/p' \
-	results/logs/clean_curated_tables.log; } >&2; exit 1; }
+	$$(grep -l 'nothing was built' results/logs/clean_table/*.log); } >&2; exit 1; }
 
 .PHONY: report test lint dry-run bench lock clean verify update-reference unlock
 

@@ -15,9 +15,10 @@ rule execute_review:
                  "scripts/certainty.py"],
         renderer=["scripts/render.py", "scripts/qmd.py", "scripts/quarto_project.py"],
         datapackage="data/datapackage.json",
+        protocol=["docs/protocol.md", "report/prisma_2020_checklist.csv"],
         clean=expand("results/clean/{table}.csv", table=CURATED_TABLES),
         validation=["results/validation/report.txt", "results/validation/awaiting_classification.csv"],
-        tables=expand("results/tables/{name}.csv", name=ANALYSIS_TABLES),
+        tables=expand("results/tables/{name}.csv", name=ALL_TABLES),
     output:
         "results/report/review.md",
     log:
@@ -38,7 +39,7 @@ rule render_html:
         csl="report/american-medical-association.csl",
         css=["report/style.css", "scripts/offline_layout.css"],
         crossref_filter="scripts/crossref.lua",
-        figures=expand("results/figures/{name}.svg", name=FIGURES),
+        figures=expand("results/figures/{name}.svg", name=ALL_FIGURES),
     output:
         "results/report/review.html",
     params:
@@ -60,7 +61,7 @@ rule render_pdf:
         bibliography="report/references.bib",
         csl="report/american-medical-association.csl",
         crossref_filter="scripts/crossref.lua",
-        figures=expand("results/figures/{name}.svg", name=FIGURES),
+        figures=expand("results/figures/{name}.svg", name=ALL_FIGURES),
     output:
         "results/report/review.pdf",
     params:
@@ -79,9 +80,10 @@ rule render_pdf:
 rule build_manifest:
     input:
         curated=expand("data/{table}.csv", table=CURATED_TABLES) + ["data/datapackage.json", "report/references.bib"],
+        version="pyproject.toml",
         outputs=expand("results/clean/{table}.csv", table=CURATED_TABLES)
-        + expand("results/tables/{name}.csv", name=ANALYSIS_TABLES)
-        + expand("results/figures/{name}.svg", name=FIGURES)
+        + expand("results/tables/{name}.csv", name=ALL_TABLES)
+        + expand("results/figures/{name}.svg", name=ALL_FIGURES)
         + ["results/report/review.md", "results/report/review.html", "results/report/review.pdf"],
     output:
         "results/manifest.json",

@@ -438,11 +438,11 @@ def analysis_table(name: str, clean: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 
 def run_rule(smk) -> None:
-    """Snakemake entry point: compute every analysis table from the clean tables."""
+    """Snakemake entry point: compute one family's analysis tables from the clean tables it reads."""
     from pipeline_io import read_table, rule_logger, write_table
 
     log = rule_logger(smk.log[0], smk.rule)
-    clean = {Path(path).stem: read_table(path) for path in [*smk.input.clean, smk.input.awaiting]}
+    clean = {Path(path).stem: read_table(path) for path in [*smk.input.clean, *smk.input.awaiting]}
     for path in smk.output:
         table = analysis_table(Path(path).stem, clean)
         write_table(table, path)

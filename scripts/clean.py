@@ -190,32 +190,24 @@ def clean_table(name: str, curated: dict[str, pd.DataFrame], bib_path: Path) -> 
 
 
 def run_rule(smk) -> None:
-    """Snakemake entry point: validate every curated table, then write the clean tables."""
-    from pipeline_io import rule_logger, write_atomically, write_table
-    from validate import CurationError, awaiting_classification, awaiting_warning, checks_report, validate
+    """Snakemake entry point: validate one curated table (with the tables it looks up and joins), then write
+    its clean version; a problem stops the job before anything is written."""
+    from pipeline_io import rule_logger, write_table
+    from validate import CurationError, validate
 
     log = rule_logger(smk.log[0], smk.rule)
+    name = smk.wildcards.table
     sources_dir = Path(smk.params.sources_dir) if smk.params.sources_dir else None
-    if sources_dir is not None and not sources_dir.is_dir():
-        log.error("config sources_dir '%s' is not a folder; set it to the source texts or to '' to skip", sources_dir)
-        raise SystemExit(1)
+    bibliography = Path(smk.input.bibliography[0]) if smk.input.bibliography else None  # studies only
     try:
-        validate(Path(smk.input.datapackage), Path(smk.input.bibliography), sources_dir)
+        validate(Path(smk.input.datapackage), bibliography, sources_dir, tables=[name, *smk.params.joined])
     except CurationError as error:
         log.error("%s", error)
         raise SystemExit(1) from None
-    awaiting = awaiting_classification(Path(smk.input.datapackage), sources_dir)
-    report = checks_report(sources_dir, awaiting)
-    log.info("%s", report.strip())
-    write_atomically(smk.output.validation, report)
-    write_table(pd.DataFrame({"source_file": awaiting}, dtype=str), smk.output.awaiting)
-    curated = {Path(path).stem: read_curated(Path(path)) for path in smk.input.curated}
-    for name, clean in zip(curated, smk.output.clean, strict=True):
-        table = clean_table(name, curated, Path(smk.input.bibliography))
-        write_table(table, clean)
-        log.info("%s: %d rows, %d columns", name, len(table), table.shape[1])
-    for name in awaiting:  # last, so that the console shows them after the tables
-        log.warning("%s", awaiting_warning(name))
+    curated = {Path(path).stem: read_curated(Path(path)) for path in [smk.input.curated, *smk.input.read]}
+    table = clean_table(name, curated, bibliography)
+    write_table(table, smk.output[0])
+    log.info("%s: valid; %d rows, %d columns", name, len(table), table.shape[1])
 
 
 if "snakemake" in globals():

@@ -1,10 +1,12 @@
-"""Build manifest: sha256 of every curated input and every output, tool versions and the git commit."""
+"""Build manifest: sha256 of every curated input and every output, tool versions, the git commit and the
+project's version (``version`` in pyproject.toml, the one place it is set; CITATION.cff repeats it, tested)."""
 
 
 import hashlib
 import json
 import platform
 import subprocess
+import tomllib
 from importlib import metadata
 from pathlib import Path
 
@@ -26,6 +28,15 @@ def tool_versions() -> dict[str, str]:
     return versions
 
 
+def project_version(repo: Path) -> str:
+    """``[project] version`` of the repository's pyproject.toml, or 'unknown' when there is none."""
+    try:
+        with (Path(repo) / "pyproject.toml").open("rb") as handle:
+            return str(tomllib.load(handle)["project"]["version"])
+    except (OSError, KeyError, tomllib.TOMLDecodeError):
+        return "unknown"
+
+
 def git_commit(repo: Path) -> str:
     """The checked-out commit (with '+dirty' when tracked files differ from it), or 'unknown' outside git."""
     try:
@@ -44,6 +55,7 @@ def build_manifest(inputs: list[str], outputs: list[str], repo: Path) -> dict:
         "inputs": {str(p): sha256(p) for p in sorted(inputs)},
         "outputs": {str(p): sha256(p) for p in sorted(outputs)},
         "tools": tool_versions(),
+        "version": project_version(repo),
     }
 
 

@@ -37,22 +37,33 @@ OFFLINE_LAYOUT_CSS = HERE / "offline_layout.css"
 INLINE_PRINTER = (
     "def __qmd_inline__(value):\n"
     "    # Quarto shows an inline value's text/plain form, without the quotes of a string\n"
-    "    print(value if isinstance(value, str) else repr(value), end='')\n"
+    "    return value if isinstance(value, str) else repr(value)\n"
 )
+INLINE_MARKER = "\x1eqmd-inline-values:"  # precedes the JSON list of a block's inline values on stdout
+
+
+def inline_cell(expressions: list[str]) -> str:
+    """One cell that evaluates a Markdown block's inline expressions in order and prints their values as a
+    JSON list: one kernel round trip per block instead of one per value (a failing expression's line names it)."""
+    lines = ["import json as __qmd_json__", "__qmd_values__ = []"]
+    lines += [f"__qmd_values__.append(__qmd_inline__({expression}))" for expression in expressions]
+    lines.append(f"print({INLINE_MARKER!r} + __qmd_json__.dumps(__qmd_values__), end='')")
+    return "\n".join(lines)
 
 
 def build_notebook(document: Document):
-    """A notebook whose cells are the document's cells and inline expressions, in document order."""
+    """A notebook whose cells are the document's cells and, for each Markdown block with inline expressions,
+    one cell that evaluates them, in document order."""
     import nbformat
 
     cells = [nbformat.v4.new_code_cell(INLINE_PRINTER, id="qmd-inline-printer")]
     for block_index, block in enumerate(document.blocks):
         if isinstance(block, Cell):
             cells.append(nbformat.v4.new_code_cell(block.code, id=f"cell-{block_index}"))
-        else:
-            for expr_index, match in enumerate(INLINE_EXPRESSION.finditer(block)):
-                cells.append(nbformat.v4.new_code_cell(f"__qmd_inline__({match['expr'].strip()})",
-                                                       id=f"inline-{block_index}-{expr_index}"))
+            continue
+        expressions = [match["expr"].strip() for match in INLINE_EXPRESSION.finditer(block)]
+        if expressions:
+            cells.append(nbformat.v4.new_code_cell(inline_cell(expressions), id=f"inline-{block_index}"))
     notebook = nbformat.v4.new_notebook(cells=cells)
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     return notebook
@@ -154,13 +165,12 @@ def assemble_markdown(document: Document, notebook, metadata: dict) -> str:
             outputs = executed[f"cell-{block_index}"].get("outputs", [])
             pieces.append(cell_markdown(block, outputs, echo_default))
             continue
-        counter = iter(range(10**6))
-
-        def value(match, block_index=block_index, counter=counter):
-            cell = executed[f"inline-{block_index}-{next(counter)}"]
-            return _stream_text(cell.get("outputs", []))
-
-        pieces.append(INLINE_EXPRESSION.sub(value, block))
+        if f"inline-{block_index}" not in executed:
+            pieces.append(block)
+            continue
+        values = iter(json.loads(_stream_text(executed[f"inline-{block_index}"].get("outputs", []))
+                                 .rpartition(INLINE_MARKER)[2]))
+        pieces.append(INLINE_EXPRESSION.sub(lambda match, values=values: next(values), block))
     return "\n\n".join(pieces)
 
 

@@ -203,3 +203,34 @@ def counted(n: int, noun: str) -> str:
     *head, last = noun.split(" ")
     last = PLURAL_LAST_WORD.get(last, last + "s")
     return f"{int(n)} {' '.join(head + [last])}"
+
+
+GRADE_LEVELS = ["very low", "low", "moderate", "high"]
+
+
+def certainty_statement(sof: pd.DataFrame, **criteria) -> str:
+    """The GRADE certainty of the summary-of-findings rows matching ``column=value`` criteria, with the domains
+    they were rated down for: 'low (rated down for risk of bias and imprecision)'. Rows rated alike
+    (one per trial, for outcomes that are not pooled) read as one; rated differently, as a range."""
+    mask = pd.Series(True, index=sof.index)
+    for column, value in criteria.items():
+        mask &= sof[column] == value
+    rows = sof[mask]
+    if rows.empty:
+        raise LookupError(f"no summary-of-findings row with {criteria}")
+    levels = sorted(set(rows["certainty"]), key=GRADE_LEVELS.index)
+    domains = dict.fromkeys(reason.split(":")[0].strip() for reasons in rows["reasons"].dropna()
+                            for reason in str(reasons).split(";") if ":" in reason)
+    level = levels[0] if len(levels) == 1 else f"{levels[0]} to {levels[-1]}"
+    return level + (f" (rated down for {words_list(domains)})" if domains else "")
+
+
+def protocol_deviations(protocol: Path) -> tuple[int, list[str]]:
+    """From the review protocol (Markdown): how many changes of method its deviations table records, and the
+    lead phrase (the first bold words, without its full stop) of each deviation it lists as still open."""
+    text = Path(protocol).read_text(encoding="utf-8")
+    evolved = text.split("## Deviations and how the methods evolved", 1)[1].split("\n## ", 1)[0]
+    changes = [line for line in evolved.splitlines() if line.startswith("| ") and not line.startswith("| Date")]
+    still_open = text.split("## Deviations still open", 1)[1].split("\n## ", 1)[0]
+    leads = [m.group(1).rstrip(".") for m in re.finditer(r"^- \*\*(.+?)\*\*", still_open, flags=re.M)]
+    return len(changes), leads

@@ -389,16 +389,6 @@ def inclusion_log_problems(data_dir: Path, tables: dict, sources: dict[str, str]
     return problems
 
 
-def awaiting_classification(datapackage: Path, sources_dir: Path | None) -> list[str]:
-    """Source texts in the sources folder that the inclusion log does not list yet (Cochrane's 'studies awaiting
-    classification'): the build goes on, lists them and warns; it never guesses a decision for them."""
-    if sources_dir is None:
-        return []
-    resources = {r["name"]: r for r in load_descriptor(datapackage)["resources"]}
-    logged = {row["source_file"] for _, row in read_rows(Path(datapackage).parent / resources["inclusion_log"]["path"])}
-    return sorted(set(provenance.load_sources(sources_dir)) - logged)
-
-
 def study_files(inclusion_rows) -> dict[str, list[str]]:
     """``study_id`` -> the source files logged for it (a study can have a primary and fuller texts)."""
     files: dict[str, list[str]] = {}
@@ -460,31 +450,5 @@ def validate(datapackage: Path, bib_path: Path | None = None, sources_dir: Path 
         shown = "\n".join(f"  {p}" for p in problems[:MAX_PROBLEMS_SHOWN])
         more = len(problems) - MAX_PROBLEMS_SHOWN
         tail = f"\n  ... and {more} more" if more > 0 else ""
-        raise CurationError(f"The curated data have {len(problems)} problem(s); nothing was built:\n{shown}{tail}")
-
-
-def awaiting_warning(name: str) -> str:
-    """The build's warning for a source text that the inclusion log does not list yet."""
-    return (f"{name} is awaiting classification: it is in the sources folder but not in data/inclusion_log.csv. "
-            "Add a row for it (included with its extracted rows, or excluded with a reason) and rebuild; "
-            "until then the review lists it as awaiting classification.")
-
-
-def checks_report(sources_dir: Path | None, awaiting: list[str] = ()) -> str:
-    """What a successful validation checked, for ``results/validation/report.txt`` (skipped checks named)."""
-    phrase_check = (f"every phrase (numbers, line and background therapy, overlaps, risk-of-bias support) found in its "
-                    f"source text under {sources_dir}"
-                    if sources_dir else
-                    "SKIPPED phrase-in-source check: no sources folder configured (config sources_dir)")
-    lines = ["Every curated table in data/datapackage.json is valid:",
-             "- columns, types, vocabularies, required cells, primary and foreign keys (data/datapackage.json)",
-             "- events and counts not above their denominators",
-             "- every extracted number occurs in its source_phrase",
-             "- every phrase's source file is logged for its study in the inclusion log",
-             f"- {phrase_check}",
-             "- every included study is in the inclusion log and in report/references.bib",
-             "- every line of therapy other than not_reported has its phrase; each overlapping pair is logged once"]
-    if sources_dir:
-        lines.append(f"Source texts awaiting classification (not in data/inclusion_log.csv): {len(awaiting)}")
-        lines += [f"- WARNING {awaiting_warning(name)}" for name in awaiting]
-    return "\n".join(lines) + "\n"
+        raise CurationError(f"The curated data have {len(problems)} problem(s); nothing was built from them:\n"
+                            f"{shown}{tail}")

@@ -10,8 +10,11 @@ difference can be told cell by cell (row key + column, old -> new), not just as 
     python scripts/verify.py check  --results results   # compare an existing build instead
 
 Exit status of ``check``: 0 when everything matches, 1 when something differs (the differences are listed),
-2 when the build itself fails. The logic is in small pure functions (``compare_manifests``, ``diff_tables``)
-tested in ``tests/test_verify.py``.
+2 when the build itself fails. ``check`` also writes what it found as a Markdown report for a reviewer
+(``--report``; by default ``results/verify/report.md`` of the repository with ``--build``, ``verify/report.md``
+inside the folder given with ``--results``): the outcome and, for every differing table, every changed cell.
+The logic is in small pure functions (``compare_manifests``, ``diff_tables``, ``markdown_report``) tested in
+``tests/test_verify.py`` and ``tests/test_publishing.py``.
 """
 
 import argparse
@@ -28,10 +31,14 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from manifest import git_commit
+
 REPO = Path(__file__).resolve().parents[1]
 REFERENCE = REPO / "reference"
 CHECKED = ["tables/*.csv", "figures/*.svg", "report/review.html", "report/review.pdf"]  # under results/
-MAX_CELLS_SHOWN = 40
+MAX_CELLS_SHOWN = 40  # printed per table; the Markdown report lists up to MAX_CELLS_IN_REPORT
+MAX_CELLS_IN_REPORT = 2000
+DEFAULT_REPORT = Path("verify") / "report.md"  # under results/
 
 
 # --- manifests -------------------------------------------------------------------------------------------
@@ -130,9 +137,22 @@ def _describe(key: list[str], value: tuple) -> str:
     return ", ".join(parts) if parts else "(single row)"
 
 
-def diff_tables(old_text: str, new_text: str) -> list[str]:
-    """What changed between two versions of a CSV table, one line per change, cells as
-    ``row (study_id=x, arm_id=y): column 'proportion': '0.5' -> '0.6'``. Empty when the tables are equal."""
+@dataclass(frozen=True)
+class CellChange:
+    """One cell of a table whose text differs: the row (its key, described), the column, old and new text."""
+
+    row: str
+    column: str
+    old: str
+    new: str
+
+    def line(self) -> str:
+        return f"row ({self.row}): column '{self.column}': '{self.old}' -> '{self.new}'"
+
+
+def table_differences(old_text: str, new_text: str) -> tuple[list[str], list[CellChange]]:
+    """What changed between two versions of a CSV table: structural notes (columns and rows removed, added or
+    reordered; a byte-only change) and every changed cell. Both empty when the tables are equal."""
     old_header, old_rows = read_csv_text(old_text)
     new_header, new_rows = read_csv_text(new_text)
     lines = []
@@ -153,40 +173,60 @@ def diff_tables(old_text: str, new_text: str) -> list[str]:
         for column in common:
             before, after = old_keyed[value][column], new_keyed[value][column]
             if before != after:
-                cells.append(f"row ({_describe(key, value)}): column '{column}': '{before}' -> '{after}'")
+                cells.append(CellChange(_describe(key, value), column, before, after))
     lines += [f"row added: {_describe(key, value)}" for value in new_keyed if value not in old_keyed]
-    lines += cells[:MAX_CELLS_SHOWN]
+    if not lines and not cells:
+        if [k for k in old_keyed if k in new_keyed] != [k for k in new_keyed if k in old_keyed]:
+            lines.append("row order changed (same rows, same cells)")
+        elif old_text != new_text:
+            lines.append("same cells, different bytes (quoting, line endings or number formatting)")
+    return lines, cells
+
+
+def diff_tables(old_text: str, new_text: str) -> list[str]:
+    """What changed between two versions of a CSV table, one line per change, cells as
+    ``row (study_id=x, arm_id=y): column 'proportion': '0.5' -> '0.6'``. Empty when the tables are equal."""
+    notes, cells = table_differences(old_text, new_text)
+    lines = notes + [cell.line() for cell in cells[:MAX_CELLS_SHOWN]]
     if len(cells) > MAX_CELLS_SHOWN:
         lines.append(f"... and {len(cells) - MAX_CELLS_SHOWN} more changed cells")
-    if not lines and [k for k in old_keyed if k in new_keyed] != [k for k in new_keyed if k in old_keyed]:
-        lines.append("row order changed (same rows, same cells)")
-    if not lines and old_text != new_text:
-        lines.append("same cells, different bytes (quoting, line endings or number formatting)")
     return lines
+
+
+def headline(change: Change) -> str:
+    """One line naming a differing output and how it differs."""
+    if change.kind == "missing":
+        return f"{change.path}: in the reference but not built (reference sha256 {change.old})"
+    if change.kind == "new":
+        return (f"{change.path}: built but not in the reference (sha256 {change.new}); "
+                "run `make update-reference` if it is meant to be there")
+    return f"{change.path}: sha256 {change.old} -> {change.new}"
+
+
+def table_change(change: Change, reference_dir: Path, results: Path) -> tuple[list[str], list[CellChange]]:
+    """For a changed CSV table: notes (no stored copy, a stored copy that does not match its hash, columns and
+    rows added or removed) and the changed cells, from the copy in ``reference/tables/``. Empty for other files."""
+    if change.kind != "changed" or not change.path.endswith(".csv"):
+        return [], []
+    stored = Path(reference_dir) / "tables" / Path(change.path).name
+    built = Path(results) / Path(change.path).relative_to("results")
+    if not stored.is_file():
+        return [f"(no copy of the reference table at {stored}; cannot tell which cells changed)"], []
+    warning = ([f"(warning: {stored} does not match its hash in the manifest)"]
+               if sha256_bytes(stored.read_bytes()) != change.old else [])
+    notes, cells = table_differences(stored.read_text(encoding="utf-8"), built.read_text(encoding="utf-8"))
+    return warning + notes, cells
 
 
 def describe_changes(changes: list[Change], reference_dir: Path, results: Path) -> list[str]:
     """Human-readable report: cell differences for CSV tables, path and old/new hash for everything else."""
     lines = []
     for change in changes:
-        if change.kind == "missing":
-            lines.append(f"{change.path}: in the reference but not built (reference sha256 {change.old})")
-            continue
-        if change.kind == "new":
-            lines.append(f"{change.path}: built but not in the reference (sha256 {change.new}); "
-                         "run `make update-reference` if it is meant to be there")
-            continue
-        lines.append(f"{change.path}: sha256 {change.old} -> {change.new}")
-        if change.path.endswith(".csv"):
-            stored = Path(reference_dir) / "tables" / Path(change.path).name
-            built = Path(results) / Path(change.path).relative_to("results")
-            if not stored.is_file():
-                lines.append(f"    (no copy of the reference table at {stored}; cannot tell which cells changed)")
-                continue
-            reference_text = stored.read_text(encoding="utf-8")
-            if sha256_bytes(stored.read_bytes()) != change.old:
-                lines.append(f"    (warning: {stored} does not match its hash in the manifest)")
-            lines += [f"    {line}" for line in diff_tables(reference_text, built.read_text(encoding="utf-8"))]
+        lines.append(headline(change))
+        notes, cells = table_change(change, reference_dir, results)
+        lines += [f"    {line}" for line in notes + [cell.line() for cell in cells[:MAX_CELLS_SHOWN]]]
+        if len(cells) > MAX_CELLS_SHOWN:
+            lines.append(f"    ... and {len(cells) - MAX_CELLS_SHOWN} more changed cells")
     return lines
 
 
@@ -256,6 +296,21 @@ def export_revision(revision: str, target: Path) -> Path:
     return target
 
 
+class BuildFailed(SystemExit):
+    """The build from scratch failed: exit status 2, with the end of the build's output for the report."""
+
+    def __init__(self, returncode: int, output: str):
+        super().__init__(2)
+        self.returncode, self.output = returncode, output
+
+
+def revision_commit(revision: str) -> str:
+    """The commit a revision names, or the revision itself when git cannot tell."""
+    found = subprocess.run(["git", "rev-parse", "--verify", f"{revision}^{{commit}}"], cwd=REPO, capture_output=True,
+                           text=True)
+    return found.stdout.strip() if found.returncode == 0 else revision
+
+
 def build_from_scratch(workdir: Path, cores: str, sources: str | None, revision: str | None) -> Path:
     """Copy the repository (working tree or ``revision``) into ``workdir``, build everything, return results/."""
     repo = export_revision(revision, workdir / "repo") if revision else copy_working_tree(workdir / "repo")
@@ -267,36 +322,135 @@ def build_from_scratch(workdir: Path, cores: str, sources: str | None, revision:
     result = subprocess.run(command, cwd=repo, capture_output=True, text=True,
                             env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
     if result.returncode != 0:
-        sys.stderr.write(result.stdout[-4000:] + result.stderr[-8000:])
+        output = result.stdout[-4000:] + result.stderr[-8000:]
+        sys.stderr.write(output)
         print(f"verify: the build from scratch failed (exit {result.returncode}); nothing compared", file=sys.stderr)
-        raise SystemExit(2)
+        raise BuildFailed(result.returncode, output)
     return repo / "results"
+
+
+# --- the report for a reviewer ---------------------------------------------------------------------------
+
+def _cell(text: object) -> str:
+    """Text for one cell of a Markdown table: pipes escaped, line breaks as spaces, an empty cell named."""
+    text = str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+    return text if text.strip() else "*(empty)*"
+
+
+def _code(text: str) -> str:
+    return f"`{text}`" if "`" not in text else text
+
+
+def _shown(path: Path) -> str:
+    """A path relative to the current folder when it lies inside it (as `make verify` prints it), else as given."""
+    try:
+        return Path(path).resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return Path(path).as_posix()
+
+
+def markdown_report(outcome: str, summary: str, *, built_from: str, reference_dir: Path, results: Path | None,
+                    changes: list[Change] = (), tools: list[str] = (), build_output: str = "") -> str:
+    """The verification as Markdown: the outcome, what was compared and every difference; for a table every
+    changed cell (row key, column, value in the reference, value in this build). Same inputs, same text."""
+    reference_dir = Path(reference_dir)
+    lines = [f"# Verification report: {outcome}", "", summary, "",
+             "| | |", "|---|---|",
+             f"| built | {_cell(built_from)} |",
+             f"| reference | {_cell(_code(_shown(reference_dir / 'manifest.json')))} |",
+             "| checked | analysis tables, figures, review.html and review.pdf, byte for byte (sha256) |"]
+    manifest = Path(results) / "manifest.json" if results else None
+    if manifest and manifest.is_file():
+        commit = json.loads(manifest.read_text(encoding="utf-8")).get("git_commit")
+        if commit and commit != "unknown":
+            lines.append(f"| git commit of the build | {_cell(_code(commit))} |")
+    lines.append("")
+    if changes:
+        kinds = {"changed": "changed", "missing": "in the reference, not built", "new": "built, not in the reference"}
+        lines += ["## Differences", ""]
+        for change in changes:
+            lines += [f"### {_code(change.path)}: {kinds[change.kind]}", "",
+                      f"sha256 in the reference: {_code(change.old or '-')}  ",
+                      f"sha256 in this build: {_code(change.new or '-')}", ""]
+            notes, cells = table_change(change, reference_dir, results) if results else ([], [])
+            lines += [f"- {note}" for note in notes] + ([""] if notes else [])
+            if cells:
+                lines += [f"{len(cells)} changed cell{'s' if len(cells) != 1 else ''}:", "",
+                          "| row | column | reference | this build |", "|---|---|---|---|"]
+                lines += [f"| {_cell(c.row)} | {_cell(c.column)} | {_cell(c.old)} | {_cell(c.new)} |"
+                          for c in cells[:MAX_CELLS_IN_REPORT]]
+                if len(cells) > MAX_CELLS_IN_REPORT:
+                    lines.append(f"| ... | | | and {len(cells) - MAX_CELLS_IN_REPORT} more changed cells |")
+                lines.append("")
+            elif change.kind == "changed" and not change.path.endswith(".csv"):
+                lines += ["Not a table: compare the file with the reference build's (only its hash is kept).", ""]
+    if tools:
+        lines += ["## Tool versions that differ from the reference build", ""]
+        lines += [f"- {_cell(tool)}" for tool in tools] + [""]
+    if build_output:
+        fence = "~~~~"
+        lines += ["## End of the build's output", "", fence, build_output.rstrip("\n").replace(fence, "~ ~ ~ ~"),
+                  fence, ""]
+    if outcome != "OK":
+        lines += ["## What to do", "",
+                  "If the change is deliberate (new data, a fixed analysis, edited prose), rewrite the reference with "
+                  "`make update-reference` and commit it with the change; otherwise find what made the outputs differ.",
+                  ""]
+    return "\n".join(lines)
+
+
+def write_report(path: Path, text: str) -> None:
+    """Write the report via a temporary file in the same folder and rename it into place (never half a file)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, delete=False,
+                                     prefix=f".{path.name}.") as handle:
+        handle.write(text)
+        temporary = Path(handle.name)
+    os.chmod(temporary, 0o644)
+    temporary.replace(path)
+    print(f"verify: report written to {_shown(path)}")
 
 
 # --- command line ---------------------------------------------------------------------------------------
 
-def check(reference_dir: Path, results: Path) -> int:
-    """Compare a build with the reference; print what differs. 0 when equal, 1 otherwise."""
+def check(reference_dir: Path, results: Path, report: Path | None = None, built_from: str | None = None) -> int:
+    """Compare a build with the reference; print what differs and, when ``report`` is given, write it there as
+    Markdown (``markdown_report``). 0 when equal, 1 otherwise."""
+    built_from = built_from or f"results folder {results}"
     reference = load_reference(reference_dir)
     if not reference["files"]:
-        print(f"verify: no reference at {reference_dir / 'manifest.json'}; create it with `make update-reference`")
+        message = f"no reference at {reference_dir / 'manifest.json'}; create it with `make update-reference`"
+        print(f"verify: {message}")
+        if report:
+            write_report(report, markdown_report("FAILED", f"Nothing compared: {message}.", built_from=built_from,
+                                                 reference_dir=reference_dir, results=results))
         return 1
     current = manifest_of(results)
     changes = compare_manifests(reference["files"], current)
     if not changes:
         print(f"verify: OK - all {len(current)} checked outputs match the reference byte for byte")
+        if report:
+            write_report(report, markdown_report(
+                "OK", f"All {len(current)} checked outputs match the reference byte for byte.",
+                built_from=built_from, reference_dir=reference_dir, results=results))
         return 0
-    print(f"verify: FAILED - {len(changes)} of {len(set(reference['files']) | set(current))} checked outputs "
-          "differ from the reference:")
+    total = len(set(reference["files"]) | set(current))
+    print(f"verify: FAILED - {len(changes)} of {total} checked outputs differ from the reference:")
     for line in describe_changes(changes, reference_dir, results):
         print(f"  {line}")
     build_manifest = Path(results) / "manifest.json"
+    tools = []
     if build_manifest.is_file():
         tools = tool_differences(reference.get("tools", {}),
                                  json.loads(build_manifest.read_text(encoding="utf-8")).get("tools", {}))
         if tools:
             print("  tool versions differ from the reference build: " + "; ".join(tools))
     print("If the change is deliberate, rewrite the reference with `make update-reference` and commit it.")
+    if report:
+        write_report(report, markdown_report(
+            "FAILED", f"{len(changes)} of {total} checked outputs differ from the reference.", built_from=built_from,
+            reference_dir=reference_dir, results=results, changes=changes, tools=tools))
     return 1
 
 
@@ -327,13 +481,32 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cores", default="all", help="with --build: snakemake --cores (default: all)")
     parser.add_argument("--sources", help="with --build: source texts folder (config sources_dir)")
     parser.add_argument("--keep", action="store_true", help="with --build: keep the temporary build folder")
+    parser.add_argument("--report", type=Path,
+                        help="check: write the Markdown report here (default: results/verify/report.md of the "
+                             "repository with --build, verify/report.md inside the --results folder)")
     args = parser.parse_args(argv)
-    action = check if args.command == "check" else update
     if args.results:
-        return action(args.reference, args.results)
+        if args.command == "update":
+            return update(args.reference, args.results)
+        return check(args.reference, args.results, args.report or args.results / DEFAULT_REPORT)
+    report = args.report or REPO / "results" / DEFAULT_REPORT
+    what = (f"git revision {args.revision} ({revision_commit(args.revision)})" if args.revision
+            else f"the working tree (commit {git_commit(REPO)})")
+    built_from = (f"from scratch, in a temporary copy of {what}: snakemake --cores {args.cores}"
+                  + (f", sources {Path(args.sources).resolve()}" if args.sources else ""))
     workdir = Path(tempfile.mkdtemp(prefix="sjia-verify-"))
     try:
-        return action(args.reference, build_from_scratch(workdir, args.cores, args.sources, args.revision))
+        try:
+            results = build_from_scratch(workdir, args.cores, args.sources, args.revision)
+        except BuildFailed as failed:
+            if args.command == "check":
+                write_report(report, markdown_report(
+                    "BUILD FAILED", f"The build from scratch failed (exit {failed.returncode}); nothing was compared.",
+                    built_from=built_from, reference_dir=args.reference, results=None, build_output=failed.output))
+            raise
+        if args.command == "update":
+            return update(args.reference, results)
+        return check(args.reference, results, report, built_from)
     finally:
         if args.keep:
             print(f"verify: build kept in {workdir}")

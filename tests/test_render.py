@@ -37,7 +37,8 @@ def test_cells_options_and_inline_expressions_are_parsed():
     assert cells[0].code == "x = 1"
     assert cells[0].line == 5
     notebook = render.build_notebook(document)
-    assert [c.source for c in notebook.cells[1:]] == ["x = 1", "__qmd_inline__(x)"]
+    # the block's inline expressions are evaluated together, after the cell before them
+    assert [c.source for c in notebook.cells[1:]] == ["x = 1", render.inline_cell(["x"])]
 
 
 @pytest.mark.parametrize("snippet, complaint", [
@@ -92,7 +93,7 @@ def test_figures_tables_sections_are_numbered_and_linked(tmp_path):
             "#| fig-alt: \"A red box\"\nfrom IPython.display import SVG, Markdown\n"
             "SVG(data='<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\"><rect width=\"10\" height=\"10\"/></svg>')\n```\n\n"
             "```{python}\n#| label: tbl-t\n#| tbl-cap: \"Tab\"\nMarkdown('| a |\\n|---|\\n| 1 |')\n```\n\n"
-            "See @fig-box, @tbl-t and @sec-intro; value `{python} 6 * 7`.\n")
+            "See @fig-box, @tbl-t and @sec-intro; value `{python} 6 * 7`, `{python} 'text'` and `{python} print('x') or 1.5`.\n")
     html = tmp_path / "out.html"
     pdf = tmp_path / "out.pdf"
     _render(tmp_path, body, html=html, pdf=pdf)
@@ -100,7 +101,7 @@ def test_figures_tables_sections_are_numbered_and_linked(tmp_path):
     assert '<a href="#fig-box">Figure\u00a01</a>' in text
     assert '<a href="#tbl-t">Table\u00a01</a>' in text
     assert '<a href="#sec-intro">Section\u00a01</a>' in text
-    assert "value 42" in text
+    assert "value 42, text and 1.5." in text
     assert 'alt="A red box"' in text
     assert not re.search(r'(src|href)="(https?:)?//', text), "the HTML must not load anything from another host"
     assert pdf.read_bytes().startswith(b"%PDF")

@@ -163,15 +163,15 @@ def kill_process_group(process: subprocess.Popen) -> None:
 
 
 def figure_job_running(workdir: Path):
-    """The figures job has started drawing (it opens its log once its imports are done)."""
-    log = workdir / "results" / "logs" / "figures.log"
+    """The efficacy figures job has started drawing (it opens its log once its imports are done)."""
+    log = workdir / "results" / "logs" / "efficacy_figures.log"
     return log.exists
 
 
 def figure_job_half_done(workdir: Path):
-    """The figures job has written its first figure and not yet its last."""
+    """The efficacy figures job has written its first figure and not yet its last."""
     figures = workdir / "results" / "figures"
-    return lambda: (figures / "evidence_map.svg").exists() and not (figures / "safety_rates.svg").exists()
+    return lambda: (figures / "evidence_map.svg").exists() and not (figures / "rct_forest.svg").exists()
 
 
 def render_running(workdir: Path):

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 import validate
+import validation_report
 from conftest import REPO
 
 
@@ -172,10 +173,10 @@ def test_source_missing_from_inclusion_log_is_awaiting_classification_not_an_err
     (sources / "Newstudy2030_unlisted.txt").write_text("citation: x\n---\ntext\n", encoding="utf-8")
     datapackage = curated / "data" / "datapackage.json"
     validate.validate(datapackage, curated / "references.bib", sources)  # the build goes on
-    assert validate.awaiting_classification(datapackage, sources) == ["Newstudy2030_unlisted.txt"]
-    report = validate.checks_report(sources, ["Newstudy2030_unlisted.txt"])
+    assert validation_report.awaiting_classification(datapackage, sources) == ["Newstudy2030_unlisted.txt"]
+    report = validation_report.checks_report(sources, ["Newstudy2030_unlisted.txt"])
     assert "awaiting classification" in report and "Newstudy2030_unlisted.txt" in report
-    assert "Add a row for it" in validate.awaiting_warning("Newstudy2030_unlisted.txt")
+    assert "Add a row for it" in validation_report.awaiting_warning("Newstudy2030_unlisted.txt")
 
 
 def test_logged_source_missing_from_the_folder_is_refused(curated, tmp_path):

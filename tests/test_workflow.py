@@ -4,6 +4,7 @@ import csv
 import hashlib
 import json
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -37,7 +38,7 @@ def test_build_produces_review_html_pdf_and_manifest(built_repo):
     assert html.stat().st_size > 10_000
     assert pdf.read_bytes().startswith(b"%PDF")
     manifest = json.loads((built_repo / "results/manifest.json").read_text())
-    assert set(manifest) == {"git_commit", "inputs", "outputs", "tools"}
+    assert set(manifest) == {"git_commit", "inputs", "outputs", "tools", "version"}
     assert "data/efficacy.csv" in manifest["inputs"]
     assert manifest["outputs"]["results/report/review.pdf"] == hashlib.sha256(pdf.read_bytes()).hexdigest()
     assert {"snakemake", "pandas", "pandoc", "typst"} <= set(manifest["tools"])
@@ -85,30 +86,56 @@ def edit_first_row(path: Path, column: str, text: str) -> None:
         writer.writerows(rows)
 
 
+def planned_job_counts(workdir: Path) -> dict[str, int]:
+    """Jobs a dry run would execute, per rule."""
+    result = snakemake(workdir, "--dry-run", "--quiet", "rules")
+    return {rule: int(n) for rule, n in re.findall(r"^(\w+)\s+(\d+)$", result.stdout, flags=re.M) if rule != "total"}
+
+
+# What must rerun after each kind of edit, and nothing else: an edit costs what it changes. Every data edit
+# reruns the validation report, the evidence summary (flow and certainty draw on every family), the review
+# and the manifest.
+EVERY_DATA_EDIT = {"validation_report": 1, "evidence_summary_tables": 1, "evidence_summary_figures": 1,
+                   "execute_review": 1, "render_html": 1, "render_pdf": 1, "build_manifest": 1, "all": 1}
+
+
+@pytest.mark.parametrize("table, family", [("efficacy", "efficacy"), ("safety", "safety"),
+                                           ("risk_of_bias", "appraisal")])
+def test_a_one_row_edit_plans_only_its_table_and_family(built_repo, tmp_path, table, family):
+    workdir = copy_repository(tmp_path / "incremental")
+    shutil.copytree(built_repo / "results", workdir / "results")
+    shutil.copytree(built_repo / ".snakemake", workdir / ".snakemake")
+    assert planned_jobs(workdir) == []
+    edit_first_row(workdir / f"data/{table}.csv", "note" if table != "risk_of_bias" else "rationale", " Re-checked.")
+    assert planned_job_counts(workdir) == {"clean_table": 1, f"{family}_tables": 1, f"{family}_figures": 1,
+                                           **EVERY_DATA_EDIT}
+
+
 def test_editing_one_curated_row_rebuilds_and_changes_only_what_depends_on_it(built_repo, tmp_path):
     workdir = copy_repository(tmp_path / "incremental")
     snakemake(workdir)
     before = digests(workdir)
     edit_first_row(workdir / "data/safety.csv", "note", " Re-checked.")
-    assert set(planned_jobs(workdir)) == {"clean_curated_tables", "analysis_tables", "figures", "execute_review",
-                                          "render_html", "render_pdf", "build_manifest", "all"}
     snakemake(workdir)
     after = digests(workdir)
     changed = sorted(name for name in before if before[name] != after[name])
     assert "results/clean/safety.csv" in changed
     assert [name for name in changed if name.startswith("results/clean/")] == ["results/clean/safety.csv"]
+    assert not [name for name in changed if name.startswith("results/figures/")]  # a note is not drawn
     assert "results/tables/marker_changes.csv" not in changed  # computed from efficacy, not safety
     assert planned_jobs(workdir) == []
 
 
 def test_editing_the_review_reruns_only_the_rendering(built_repo, tmp_path):
     workdir = copy_repository(tmp_path / "text-edit")
-    snakemake(workdir)
+    shutil.copytree(built_repo / "results", workdir / "results")
+    shutil.copytree(built_repo / ".snakemake", workdir / ".snakemake")
     (workdir / "report/style.css").write_text("/* edited */\n", encoding="utf-8")
-    assert set(planned_jobs(workdir)) == {"render_html", "build_manifest", "all"}
+    assert planned_job_counts(workdir) == {"render_html": 1, "build_manifest": 1, "all": 1}
     qmd = workdir / "report/review.qmd"
     qmd.write_text(qmd.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
-    assert set(planned_jobs(workdir)) == {"execute_review", "render_html", "render_pdf", "build_manifest", "all"}
+    assert planned_job_counts(workdir) == {"execute_review": 1, "render_html": 1, "render_pdf": 1,
+                                           "build_manifest": 1, "all": 1}
 
 
 def test_snakemake_lint_is_clean(built_repo):
@@ -133,7 +160,10 @@ def test_malformed_curated_file_stops_the_build_before_analysis(tmp_path):
     result = snakemake(workdir, check=False)
     assert result.returncode != 0
     assert "data/efficacy.csv, line 2, column 'outcome': value 'acr_pedi_35'" in result.stderr + result.stdout
-    assert not (workdir / "results/tables").exists()
+    # nothing is computed from the broken table, and there is no review
+    assert not (workdir / "results/clean/efficacy.csv").exists()
+    assert not list((workdir / "results").glob("tables/rct_response.csv"))
+    assert not (workdir / "results/report").exists()
     assert path.read_bytes() == before
 
 
@@ -166,4 +196,5 @@ def test_failed_make_report_ends_with_the_curated_data_problems(tmp_path):
     printed = [line for line in result.stderr.splitlines() if line.strip()]
     last = [line for line in printed if not re.match(r"make(\[\d+\])?: ", line)][-1]  # make's own closing line
     assert last.strip().startswith("data/arms.csv, line 2, column 'role': value 'treated' - expected one of")
-    assert not (workdir / "results/tables").exists()
+    assert not (workdir / "results/clean/arms.csv").exists()
+    assert not (workdir / "results/report").exists()
