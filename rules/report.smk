@@ -16,6 +16,8 @@ rule execute_review:
         renderer=["scripts/render.py", "scripts/qmd.py", "scripts/quarto_project.py"],
         datapackage="data/datapackage.json",
         protocol=["docs/protocol.md", "report/prisma_2020_checklist.csv"],
+        # the article information: the config's review block, the version, the data's licence
+        article=["config/config.yaml", "pyproject.toml"],
         clean=expand("results/clean/{table}.csv", table=CURATED_TABLES),
         validation=["results/validation/report.txt", "results/validation/awaiting_classification.csv"],
         tables=expand("results/tables/{name}.csv", name=ALL_TABLES),
@@ -37,7 +39,7 @@ rule render_html:
         qmd="report/review.qmd",
         bibliography="report/references.bib",
         csl="report/american-medical-association.csl",
-        css=["report/style.css", "scripts/offline_layout.css"],
+        css=["report/style.css", "scripts/offline_layout.css", "scripts/offline_enhance.html"],
         crossref_filter="scripts/crossref.lua",
         figures=expand("results/figures/{name}.svg", name=ALL_FIGURES),
     output:

@@ -78,9 +78,10 @@ def imprecision_downgrade(lower: float, upper: float, events: float, ratio: bool
         levels, reasons = levels - 1, reasons + ["CI includes no effect"]
     elif not ratio and upper - lower > UNINFORMATIVE_WIDTH:
         levels, reasons = levels - 1, reasons + ["CI wider than 50 points"]
-    if pd.isna(events) or events < OPTIMAL_INFORMATION_EVENTS:
-        count = "unknown" if pd.isna(events) else f"{int(events)}"
-        levels, reasons = levels - 1, reasons + [f"{count} events (< {OPTIMAL_INFORMATION_EVENTS})"]
+    if pd.isna(events):
+        levels, reasons = levels - 1, reasons + ["number of events not reported"]
+    elif events < OPTIMAL_INFORMATION_EVENTS:
+        levels, reasons = levels - 1, reasons + [f"{int(events)} events (< {OPTIMAL_INFORMATION_EVENTS})"]
     return max(levels, -2), "; ".join(reasons) or "precise"
 
 

@@ -6,6 +6,7 @@ Each function returns a matplotlib figure; the entry point saves it as determini
 
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
@@ -32,7 +33,7 @@ def evidence_map(characteristics: pd.DataFrame):
     n = characteristics["n_total"].fillna(1).clip(lower=1)
     is_synthesis = characteristics["design"].isin(EVIDENCE_SYNTHESES)
     for target, group in characteristics[~is_synthesis].groupby("target", sort=True):
-        sizes = 12 + 1.6 * np.sqrt(n.loc[group.index]) ** 2 / 4
+        sizes = marker_area(n.loc[group.index])
         ax.scatter(group["year"], [y[d] for d in group["design"]], s=sizes, color=TARGET_COLOURS.get(target, "#999999"),
                    marker=TARGET_MARKERS.get(target, "o"), alpha=0.75, edgecolor="black", linewidth=0.4, label=target)
     syntheses = characteristics[is_synthesis]
@@ -42,8 +43,22 @@ def evidence_map(characteristics: pd.DataFrame):
     ax.set_yticks(range(len(designs)), [readable(d) for d in designs])
     ax.set_xlabel("Publication year")
     ax.invert_yaxis()
-    ax.legend(title="Target", loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, markerscale=0.8)
+    targets = ax.legend(title="Target", loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, markerscale=0.8)
+    ax.add_artist(targets)
+    # the marker area's key: patients in the study (a study without a reported n is drawn at the smallest size)
+    keys = [ax.scatter([], [], s=marker_area(k), color="#cccccc", edgecolor="black", linewidth=0.4, label=f"{k:,}")
+            for k in SIZE_KEY]
+    ax.legend(handles=keys, title="Patients", loc="upper left", bbox_to_anchor=(1.01, 0.55), frameon=False,
+              labelspacing=1.2, borderpad=0.8)
     return fig
+
+
+SIZE_KEY = [20, 100, 400]  # patients shown in the evidence map's size key
+
+
+def marker_area(patients):
+    """Marker area (points squared) for a study of ``patients``: grows linearly with the number of patients."""
+    return 12 + 0.4 * np.asarray(patients, dtype=float)
 
 
 def shorten(text: str, limit: int = 45) -> str:
@@ -222,7 +237,11 @@ def safety_rates(rates: pd.DataFrame):
         ax.set_title({"macrophage_activation_syndrome": "Macrophage activation syndrome",
                       "serious_infection": "Serious infections", "serious_adverse_event": "Serious adverse events"}[event],
                      loc="left")
-    axes[-1].set_xlabel("Events per 100 patient-years, as reported (95% CI where reported and consistent)")
+    # centred under the figure: under the axes alone it would run past the figure's edge (long row labels)
+    fig.supxlabel("Events per 100 patient-years, as reported (95% CI where given)", fontsize=9)
+    present = [t for t in TARGET_COLOURS if t in set(rates["target"])]
+    handles = [plt.Line2D([], [], linestyle="none", marker=TARGET_MARKERS[t], color=TARGET_COLOURS[t]) for t in present]
+    fig.legend(handles, present, title="Target", loc="outside upper center", ncols=len(present), frameon=False)
     return fig
 
 

@@ -31,6 +31,7 @@ from quarto_project import PROJECT_FILE, check_inside_project, find_project, mer
 HERE = Path(__file__).resolve().parent
 CROSSREF_FILTER = HERE / "crossref.lua"
 OFFLINE_LAYOUT_CSS = HERE / "offline_layout.css"
+OFFLINE_ENHANCE = HERE / "offline_enhance.html"  # a <script>, included after the body
 
 # --------------------------------------------------------------------------------------------- execution
 
@@ -192,7 +193,8 @@ def pandoc_arguments(metadata: dict, fmt: str, document_dir: Path) -> list[str]:
     args = ["--standalone", f"--lua-filter={CROSSREF_FILTER}", "--citeproc", f"--resource-path={document_dir}"]
     if fmt == "html":
         # the offline engine's page layout stands in for Quarto's theme; the document's CSS comes after it
-        args += ["--embed-resources", "--mathml", "--section-divs", f"--css={OFFLINE_LAYOUT_CSS}"]
+        args += ["--embed-resources", "--mathml", "--section-divs", f"--css={OFFLINE_LAYOUT_CSS}",
+                 f"--include-after-body={OFFLINE_ENHANCE}"]
     for option, value in (("bibliography", metadata.get("bibliography")), ("csl", metadata.get("csl")),
                           ("css", options.get("css") if fmt == "html" else None)):
         if value:
@@ -256,6 +258,9 @@ def typst_preamble() -> str:
     return (
         "#show figure.where(kind: table): set figure.caption(position: top)\n"
         "#show figure.where(kind: table): set block(breakable: true)\n"
+        # a table's caption stays on the page of the table's first rows; a row never breaks across pages
+        "#show figure.caption.where(kind: table): set block(sticky: true)\n"
+        "#set table.cell(breakable: false)\n"
         "#set table(stroke: (x, y) => if y == 0 { (bottom: 0.7pt) } else { none })\n"
         "#show table: set text(size: 8pt)\n"
         "#show table: set par(justify: false)\n"

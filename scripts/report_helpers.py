@@ -70,19 +70,47 @@ def citations(study_ids) -> str:
     return "[" + "; ".join(f"@{k}" for k in keys) + "]" if keys else ""
 
 
+# Characters of table text (8 pt in the PDF) across the text width of an A4 page, less each cell's padding.
+TABLE_LINE_CHARACTERS = 100
+CELL_PADDING_CHARACTERS = 3
+
+
+def breakable(text: str) -> str:
+    """Long identifiers (file names) may wrap after each underscore: a zero-width space follows it."""
+    return text.replace("\\_", "\\_\u200b")
+
+
+def visible_text(markdown: str) -> str:
+    """The text a cell shows, roughly: escapes, citation brackets and code marks removed."""
+    text = re.sub(r"\\(.)", r"\1", markdown)
+    text = re.sub(r"\[@[^\]]*\]", "[1]", text)  # a citation shows as a short superscript number
+    return text.replace("`", "")
+
+
+def column_widths(rows: list[list[str]]) -> list[int]:
+    """Relative widths (Pandoc reads them from a pipe table's dashes) for a table's columns: each column gets
+    at least its longest word, so that no word runs into the next column, and the room left over goes to the
+    columns with longer text, in proportion to how much more they need (a column never gets more than its
+    longest cell)."""
+    columns = list(zip(*rows))
+    needed = [max(len(word) for cell in column for word in (re.split(r"[\s\u200b]+", cell) or [""]))
+              + CELL_PADDING_CHARACTERS
+              for column in columns]
+    wanted = [max(len(cell) for cell in column) + CELL_PADDING_CHARACTERS for column in columns]
+    room = max(TABLE_LINE_CHARACTERS - sum(needed), 0)
+    more = [max(w - n, 0) for w, n in zip(wanted, needed)]
+    total_more = sum(more) or 1
+    return [n + min(m, round(room * m / total_more)) for n, m in zip(needed, more)]
+
+
 def markdown_table(table: pd.DataFrame, columns: dict[str, str], raw: tuple[str, ...] = ()) -> str:
     """A Pandoc pipe table of ``columns`` (name -> header); cell text escaped unless the column is in ``raw``.
 
     ``raw`` columns hold Markdown built by this module (citations), never curated free text.
     """
-    body = [[str(row[c]) if c in raw else escape(row[c]) for c in columns] for _, row in table.iterrows()]
+    body = [[str(row[c]) if c in raw else breakable(escape(row[c])) for c in columns] for _, row in table.iterrows()]
     header = [escape(h) for h in columns.values()]
-    # Pandoc sizes pipe-table columns by the dashes of the rule line: give each column a share that follows
-    # its longest cell (within limits), so short codes stay narrow and descriptions get room.
-    longest = [max([len(h)] + [len(r[i]) for r in body]) for i, h in enumerate(header)]
-    # A column must at least fit its longest unbreakable word (drug names), or the text runs into the next.
-    longest_word = [max(len(w) for r in body + [header] for w in (r[i].split() or [""])) for i in range(len(header))]
-    dashes = [min(max(n, 12, round(1.4 * w)), 48) for n, w in zip(longest, longest_word)]
+    dashes = column_widths([[visible_text(cell) for cell in row] for row in [header, *body]])
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join(":" + "-" * d for d in dashes) + "|"]
     lines += ["| " + " | ".join(cells) + " |" for cells in body]
     return "\n".join(lines)
@@ -234,3 +262,31 @@ def protocol_deviations(protocol: Path) -> tuple[int, list[str]]:
     still_open = text.split("## Deviations still open", 1)[1].split("\n## ", 1)[0]
     leads = [m.group(1).rstrip(".") for m in re.finditer(r"^- \*\*(.+?)\*\*", still_open, flags=re.M)]
     return len(changes), leads
+
+
+def article_information(review: dict, version: str, licences: dict[str, str]) -> str:
+    """The review's article information as Markdown lines: authors with affiliation and ORCID, the corresponding
+    author, funding, conflicts of interest, data and code availability, and the version with its data freeze.
+    ``review`` is the config's ``review`` block; what it leaves empty reads as not declared."""
+    authors = review.get("authors") or []
+    lines = []
+    if authors:
+        named = [escape(a["name"]) + (f" ({escape(a['affiliation'])})" if a.get("affiliation") else "")
+                 + (f", ORCID [{a['orcid']}](https://orcid.org/{a['orcid']})" if a.get("orcid") else "")
+                 for a in authors]
+        lines.append(f"**Authors:** {'; '.join(named)}.")
+        corresponding = [a for a in authors if a.get("corresponding")]
+        if corresponding:
+            lines.append("**Corresponding author:** " + "; ".join(
+                escape(a["name"]) + (f", <{a['email']}>" if a.get("email") else "") for a in corresponding) + ".")
+    else:
+        lines.append("**Authors:** not declared in this version; the review is generated from curated data by the "
+                     "sjia-review pipeline.")
+    lines.append(f"**Funding:** {escape(review.get('funding')) or 'not declared'}.")
+    lines.append(f"**Conflicts of interest:** {escape(review.get('conflicts_of_interest')) or 'not declared'}.")
+    place = f"the project's repository, <{review['repository']}>" if review.get("repository") else "the project's repository"
+    lines.append(f"**Data and code availability:** the curated data ({licences['data']}), the code ({licences['code']}) "
+                 f"and the source of this review ({licences['text']}) are in {place}; the source texts are "
+                 "copyrighted and are not redistributed.")
+    lines.append(f"**Version:** {escape(version)}, with the curated data frozen on {escape(review['data_freeze'])}.")
+    return "  \n".join(lines)

@@ -60,3 +60,47 @@ def test_review_html_loads_offline_with_visible_figures_and_no_errors(built_repo
     assert console_errors == []
     assert failed == []
     assert external == []
+
+
+def launch(playwright):
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 900}, {"width": 390, "height": 844}],
+                         ids=["laptop", "phone"])
+def test_contents_sidebar_previews_figure_lightbox_and_scrolling_tables(built_repo, viewport):
+    """A wide screen keeps the contents in view beside the text; a phone shows them folded to the main
+    sections above it. Citations and cross-references name their target on hover; a figure opens larger and
+    closes with Escape; a wide table scrolls inside its own box instead of widening the page."""
+    chromium_or_skip()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = browser.new_page(viewport=viewport)
+        page.goto((built_repo / "results/report/review.html").as_uri(), wait_until="load")
+        toc = page.locator("nav#TOC")
+        page.evaluate("window.scrollTo(0, document.body.scrollHeight / 2)")
+        if viewport["width"] >= 1100:
+            assert toc.evaluate("nav => getComputedStyle(nav).position") == "fixed"
+            assert toc.is_visible() and toc.bounding_box()["x"] == 0  # still in view halfway down
+            text = page.locator("#sec-introduction").bounding_box()
+            assert text["x"] >= toc.bounding_box()["width"], "the text runs under the contents"
+        else:
+            assert toc.evaluate("nav => getComputedStyle(nav).position") == "static"
+            assert page.locator("nav#TOC ul ul").first.evaluate("list => getComputedStyle(list).display") == "none"
+        citation = page.locator("a[href^='#ref-']").first
+        assert len(citation.get_attribute("title") or "") > 20  # the reference itself
+        table_link = page.locator("a[href='#tbl-rct']").first
+        assert (table_link.get_attribute("title") or "").startswith("Table")
+        image = page.locator("figure img").first
+        image.scroll_into_view_if_needed()
+        image.click()
+        overlay = page.locator(".figure-overlay")
+        assert overlay.count() == 1 and overlay.is_visible()
+        page.keyboard.press("Escape")
+        assert page.locator(".figure-overlay").count() == 0
+        widest = page.evaluate("Math.max(...[...document.querySelectorAll('table')].map(t => t.scrollWidth))")
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 1, f"page scrolls sideways by {overflow}px (widest table {widest}px)"
+        browser.close()
