@@ -4,6 +4,7 @@ Each function returns a matplotlib figure; the entry point saves it as determini
 """
 
 
+import textwrap
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -13,7 +14,7 @@ import pandas as pd
 from appraisal_figures import risk_of_bias_figure, source_flow_figure
 from conventions import EVIDENCE_SYNTHESES, REFRACTORY_LINES
 from figure_style import TARGET_COLOURS, TARGET_MARKERS, figure, save_svg
-from vocabulary import label, sentence as readable
+from vocabulary import arm_label, label, sentence as readable
 
 DESIGN_ORDER = [
     "randomised_controlled_trial", "randomised_withdrawal_trial", "randomised_open_label_trial",
@@ -61,12 +62,6 @@ def marker_area(patients):
     return 12 + 0.4 * np.asarray(patients, dtype=float)
 
 
-def shorten(text: str, limit: int = 45) -> str:
-    """The source's own outcome term, cut at a word boundary to fit a label."""
-    text = str(text)
-    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "\u2026"
-
-
 # Panels by line of therapy: "refractory" is after conventional drugs or another biologic failed.
 COHORT_PANELS = {line: "Refractory disease" for line in REFRACTORY_LINES} | {"first_line_biologic": "First-line use"}
 
@@ -86,7 +81,7 @@ def response_forest(proportions: pd.DataFrame):
         fig.text(0.5, 0.5, "No refractory or first-line cohort reports a response proportion.", ha="center")
         return fig
     sizes = [max(1, (table["panel"] == line).sum()) for line in lines]
-    fig = figure(height_in=0.24 * sum(sizes) + 0.5 * len(lines) + 1.0)
+    fig = figure(height_in=0.36 * sum(sizes) + 0.5 * len(lines) + 1.4)
     axes = fig.subplots(len(lines), 1, squeeze=False, sharex=True, height_ratios=sizes).ravel()
     for ax, line in zip(axes, lines):
         part = table[table["panel"] == line].sort_values(["target", "year", "study_id"], ascending=[False, True, True])
@@ -100,13 +95,23 @@ def response_forest(proportions: pd.DataFrame):
                 ax.plot(r["proportion"], y, TARGET_MARKERS[r["target"]], color=colour, markerfacecolor="white", markersize=5)
         counts = [f"{int(r.responders)}/{int(r.n_evaluated)}" if r.interval_available else f"{100 * r.proportion:g}%"
                   for r in part.itertuples()]
-        ax.set_yticks(range(len(part)), [f"{r.study_label} ({r.drug}), {shorten(r.outcome_as_reported)}, {r.timepoint}: {c}"
-                                         for r, c in zip(part.itertuples(), counts)], fontsize=7)
+        # the source's own outcome term in full (wrapped, not cut), so that two rows never read alike
+        ax.set_yticks(range(len(part)), [
+            f"{r.study_label}, {arm_label(r.drug, r.arm_id)}, {r.timepoint}: {c}\n"
+            + textwrap.shorten(str(r.outcome_as_reported), 90, placeholder="\u2026")
+            for r, c in zip(part.itertuples(), counts)], fontsize=6.5)
         ax.invert_yaxis()
         ax.set_title(line, loc="left")
     axes[-1].set_xlim(0, 1)
     axes[-1].xaxis.set_major_formatter(lambda value, _: f"{value:.0%}")
-    axes[-1].set_xlabel("Patients with the outcome (filled: 95% Wilson interval; hollow: percentage without denominator)")
+    fig.supxlabel("Patients with the outcome", fontsize=9)
+    present = [t for t in ("IL-6", "IL-1") if t in set(table["target"])]
+    handles = [plt.Line2D([], [], linestyle="none", marker=TARGET_MARKERS[t], color=TARGET_COLOURS[t]) for t in present]
+    handles += [plt.Line2D([], [], marker="o", color="#555555", markersize=5, label="with 95% Wilson interval"),
+                plt.Line2D([], [], linestyle="none", marker="o", color="#555555", markerfacecolor="white",
+                           markersize=5, label="percentage without denominator")]
+    fig.legend(handles, [*present, "responders/evaluated, 95% Wilson interval", "percentage without denominator"],
+               loc="outside upper center", ncols=2, frameon=False)
     return fig
 
 

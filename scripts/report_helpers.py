@@ -16,7 +16,7 @@ import pandas as pd
 
 from conventions import REFRACTORY_LINES  # noqa: F401 - used by the review
 from populations import one_report_per_population  # noqa: F401 - used by the review
-from vocabulary import label, sentence as readable  # noqa: F401 - used by the review
+from vocabulary import arm_label, label, sentence as readable  # noqa: F401 - used by the review
 
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>$@~^&=:;'\"%/])")
 

@@ -36,3 +36,10 @@ def sentence(code) -> str:
     """``label`` with a capital first letter, for the start of a line or a table cell."""
     text = label(code)
     return text[:1].upper() + text[1:]
+
+
+def arm_label(drug: str, arm_id: str) -> str:
+    """'canakinumab (no fever)': an arm's drug, and the subgroup its identifier names after the drug
+    (arm ids are '<drug>' or '<drug>_<subgroup>', e.g. 'canakinumab_no_fever')."""
+    subgroup = str(arm_id).removeprefix(str(drug)).strip("_").replace("_", " ")
+    return f"{drug} ({subgroup})" if subgroup else str(drug)
