@@ -4,7 +4,7 @@ and the PRISMA 2020 flow of the source collection."""
 
 import pandas as pd
 
-from figure_style import JUDGEMENT_COLOURS, figure
+from figure_style import JUDGEMENT_COLOURS, MAX_ROWS_PER_PANEL, figure
 
 # For each tool: title, its domains in order, and each judgement's (legend word, colour key, symbol).
 TOOLS = {
@@ -33,11 +33,19 @@ def risk_of_bias_figure(appraisal: pd.DataFrame, tool: str):
     columns = domains + ["overall"]
     part = appraisal[appraisal["tool"] == tool]
     studies = part.drop_duplicates("study_id").sort_values(["year", "study_label"])
-    fig = figure(height_in=0.2 * len(studies) + 0.28 * len(columns) + 3.0)
+    # beyond MAX_ROWS_PER_PANEL studies the traffic lights would not fit a page: the weighted summary alone
+    with_lights = len(studies) <= MAX_ROWS_PER_PANEL
+    light_height = 0.2 * len(studies) + 0.9 if with_lights else 0.0
+    fig = figure(height_in=light_height + 0.28 * len(columns) + 2.1)
     if studies.empty:
         fig.text(0.5, 0.5, "No study appraised with this tool.", ha="center")
         return fig
-    top, bottom = fig.subfigures(2, 1, height_ratios=[0.2 * len(studies) + 0.9, 0.28 * len(columns) + 1.9])
+    if not with_lights:
+        fig.suptitle(f"{title}\n{len(studies)} studies, too many for one traffic light each: the judgements of each "
+                     "study are in the risk-of-bias table", fontsize=8, x=0.01, ha="left")
+        summary_and_key(fig, part, studies, columns, scale)
+        return fig
+    top, bottom = fig.subfigures(2, 1, height_ratios=[light_height, 0.28 * len(columns) + 1.9])
     lights = top.subplots()
     # One scatter call per judgement and shape (not one artist per cell): the symbols become a single reused
     # marker path, which keeps the figure fast to draw at many studies.
@@ -58,7 +66,13 @@ def risk_of_bias_figure(appraisal: pd.DataFrame, tool: str):
     lights.xaxis.tick_top()
     lights.grid(False)
     lights.set_title(title, loc="left", pad=18)
-    summary, key = bottom.subplots(2, 1, height_ratios=[len(columns), 1.2])
+    summary_and_key(bottom, part, studies, columns, scale)
+    return fig
+
+
+def summary_and_key(panel, part: pd.DataFrame, studies: pd.DataFrame, columns: list[str], scale: dict) -> None:
+    """The weighted summary bars (share of patients in studies with each judgement, per domain) and the key."""
+    summary, key = panel.subplots(2, 1, height_ratios=[len(columns), 1.2])
     weight = studies.set_index("study_id")["n_total"].fillna(1).clip(lower=1)
     legend = {}
     for y, domain in enumerate(columns):
@@ -80,7 +94,6 @@ def risk_of_bias_figure(appraisal: pd.DataFrame, tool: str):
     key.axis("off")  # an axis of its own for the legend, so that the layout keeps room for it
     key.legend([legend[word] for word in order], order, loc="center", ncol=min(len(order), 3), frameon=False,
                fontsize=7, title="Judgement (symbols as in the traffic lights)", title_fontsize=7)
-    return fig
 
 
 def source_flow_figure(flow: pd.DataFrame):

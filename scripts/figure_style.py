@@ -10,6 +10,8 @@ import io
 from pathlib import Path
 
 import matplotlib
+import numpy as np
+import pandas as pd
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -22,6 +24,9 @@ TARGET_MARKERS = {"IL-6": "o", "IL-1": "s", "IL-6 and IL-1": "D", "other": "^"}
 JUDGEMENT_COLOURS = {"low": "#009E73", "middle": "#F0E442", "high": "#D55E00", "critical": "#CC79A7",
                      "no information": "#56B4E9", "not applicable": "#BBBBBB"}
 A4_TEXT_WIDTH_IN = 6.3  # 210 mm page minus 2 x 22 mm margins
+# A figure with one row per study arm draws at most this many rows per panel; beyond it (a review ten times
+# this one's size) it summarises each group in one row, so that it stays readable on an A4 page.
+MAX_ROWS_PER_PANEL = 40
 SVG_METADATA = {"Date": None, "Creator": None}
 
 
@@ -59,3 +64,23 @@ def save_svg(fig, path: str | Path) -> None:
     from pipeline_io import write_atomically
 
     write_atomically(path, svg_bytes(fig))
+
+
+def rows_drawn(part: pd.DataFrame, keys: list[str]) -> int:
+    """Rows a panel draws: one per row of ``part``, or one per group of ``keys`` beyond ``MAX_ROWS_PER_PANEL``."""
+    return len(part) if len(part) <= MAX_ROWS_PER_PANEL else part.groupby(keys).ngroups
+
+
+def summary_strip(ax, groups: list[tuple[str, list[float], str, str]], value_format) -> None:
+    """One row per group: every value as a small translucent mark and the median as a large one, labelled
+    '<group>: <k> rows, median <m> (range <a> to <b>)'. ``groups``: (label, values, colour, marker)."""
+    labels = []
+    for y, (name, values, colour, marker) in enumerate(groups):
+        values = [v for v in values if pd.notna(v)]
+        ax.scatter(values, [y] * len(values), s=12, color=colour, alpha=0.35, marker=marker, linewidth=0)
+        median = float(np.median(values)) if values else np.nan
+        ax.scatter([median], [y], s=60, color=colour, edgecolor="black", linewidth=0.5, marker=marker, zorder=3)
+        labels.append(f"{name}: {len(values)} rows, median {value_format(median)} "
+                      f"(range {value_format(min(values))} to {value_format(max(values))})" if values else name)
+    ax.set_yticks(range(len(groups)), labels, fontsize=7)
+    ax.invert_yaxis()

@@ -13,7 +13,8 @@ import pandas as pd
 
 from appraisal_figures import risk_of_bias_figure, source_flow_figure
 from conventions import EVIDENCE_SYNTHESES, REFRACTORY_LINES
-from figure_style import TARGET_COLOURS, TARGET_MARKERS, figure, save_svg
+from figure_style import (MAX_ROWS_PER_PANEL, TARGET_COLOURS, TARGET_MARKERS, figure, rows_drawn, save_svg,
+                          summary_strip)
 from vocabulary import arm_label, label, sentence as readable
 
 DESIGN_ORDER = [
@@ -80,12 +81,21 @@ def response_forest(proportions: pd.DataFrame):
         fig = figure(height_in=1.2)
         fig.text(0.5, 0.5, "No refractory or first-line cohort reports a response proportion.", ha="center")
         return fig
-    sizes = [max(1, (table["panel"] == line).sum()) for line in lines]
+    sizes = [max(1, rows_drawn(table[table["panel"] == line], ["target", "outcome"])) for line in lines]
     fig = figure(height_in=0.36 * sum(sizes) + 0.5 * len(lines) + 1.4)
     axes = fig.subplots(len(lines), 1, squeeze=False, sharex=True, height_ratios=sizes).ravel()
+    summarised = False
     for ax, line in zip(axes, lines):
         part = table[table["panel"] == line].sort_values(["target", "year", "study_id"], ascending=[False, True, True])
         part = part.reset_index(drop=True)
+        if rows_drawn(part, ["target", "outcome"]) < len(part):  # too many arms to draw one by one
+            summary_strip(ax, [(f"{target}, {label(outcome)}", list(group["proportion"]), TARGET_COLOURS[target],
+                                TARGET_MARKERS[target])
+                               for (target, outcome), group in part.groupby(["target", "outcome"], sort=False)],
+                          lambda value: f"{value:.0%}")
+            ax.set_title(line, loc="left")
+            summarised = True
+            continue
         for y, r in part.iterrows():
             colour = TARGET_COLOURS[r["target"]]
             if r["interval_available"]:
@@ -104,7 +114,8 @@ def response_forest(proportions: pd.DataFrame):
         ax.set_title(line, loc="left")
     axes[-1].set_xlim(0, 1)
     axes[-1].xaxis.set_major_formatter(lambda value, _: f"{value:.0%}")
-    fig.supxlabel("Patients with the outcome", fontsize=9)
+    fig.supxlabel("Patients with the outcome" + (" (a row with a median summarises the arms of one outcome: small marks "
+                                                 "each arm, large mark their median)" if summarised else ""), fontsize=9)
     present = [t for t in ("IL-6", "IL-1") if t in set(table["target"])]
     handles = [plt.Line2D([], [], linestyle="none", marker=TARGET_MARKERS[t], color=TARGET_COLOURS[t]) for t in present]
     handles += [plt.Line2D([], [], marker="o", color="#555555", markersize=5, label="with 95% Wilson interval"),
@@ -168,10 +179,30 @@ def rct_forest(rct: pd.DataFrame, indirect: pd.DataFrame, pooled: pd.DataFrame, 
                      detail=[f"{ea}/{na} vs {ep}/{np_}" for ea, na, ep, np_ in
                              rct[["events_active", "n_active", "events_placebo", "n_placebo"]].itertuples(index=False)])
     classes = pooled[pooled["level"] == "target"].set_index("group")
+    agents = pooled[pooled["level"] == "drug"].set_index("group")
+    # Too many trials to draw one by one: the primary analysis by agent (pooled), the other analyses by drug
+    # (median odds ratio, the line spanning the trials' range).
+    compact = len(rct) > MAX_ROWS_PER_PANEL
     rows = []
     for group, title in FOREST_GROUPS:
         members = []
-        if group == "indirect":
+        if compact and group != "indirect":
+            for target in ("IL-6", "IL-1"):
+                part = rct[(rct["analysis_set"] == group) & (rct["target"] == target)]
+                for drug, trials in part.groupby("drug", sort=True):
+                    if group == "primary analysis" and drug in agents.index:
+                        a = agents.loc[drug]
+                        members.append((f"{drug}, {int(a.k_trials)} trials pooled", a.odds_ratio, a.ci_lower,
+                                        a.ci_upper, target, "pooled", f"k = {int(a.k_trials)}"))
+                    else:
+                        ors = trials["odds_ratio"].dropna()
+                        members.append((f"{drug}, {len(ors)} trials (median, range)", ors.median(), ors.min(),
+                                        ors.max(), target, "range", f"k = {len(ors)}"))
+                if group == "primary analysis" and target in classes.index and classes.loc[target, "k_trials"] > 1:
+                    c = classes.loc[target]
+                    members.append((f"{target} trials pooled", c.odds_ratio, c.ci_lower, c.ci_upper, target, "pooled",
+                                    f"k = {int(c.k_trials)}"))
+        elif group == "indirect":
             for r in indirect[indirect["odds_ratio"].notna()].itertuples():
                 members.append((r.comparison.replace("tocilizumab vs ", "Tocilizumab vs "), r.odds_ratio, r.ci_lower,
                                 r.ci_upper, "IL-6 and IL-1", "indirect", f"k = {int(r.k_trials)} trials"))
@@ -192,12 +223,12 @@ def rct_forest(rct: pd.DataFrame, indirect: pd.DataFrame, pooled: pd.DataFrame, 
         if kind == "header":
             continue
         colour = TARGET_COLOURS.get(target, "#555555")
-        marker = {"trial": "s", "pooled": "D", "indirect": "D"}[kind]
+        marker = {"trial": "s", "pooled": "D", "indirect": "D", "range": "s"}[kind]
         # An interval wider than the axis is drawn to the edge: the table beside the figure gives its bounds.
         shown_low, shown_high = max(low, 0.011), min(high, 990)
         ax.errorbar(estimate, y, xerr=[[estimate - shown_low], [shown_high - estimate]], fmt=marker, color=colour,
-                    capsize=2, markersize=7 if kind != "trial" else 5,
-                    markerfacecolor="white" if kind == "indirect" else colour)
+                    capsize=0 if kind == "range" else 2, markersize=7 if kind not in {"trial", "range"} else 5,
+                    markerfacecolor="white" if kind in {"indirect", "range"} else colour)
     ax.set_yticks(range(len(rows)), [r[0] for r in rows])
     for tick, row in zip(ax.get_yticklabels(), rows):
         if row[5] == "header":
@@ -208,7 +239,8 @@ def rct_forest(rct: pd.DataFrame, indirect: pd.DataFrame, pooled: pd.DataFrame, 
     details.set_ylim(ax.get_ylim())
     details.set_yticks(range(len(rows)), [r[6] for r in rows], fontsize=7)
     details.grid(False)
-    ax.set_xlabel("Odds ratio of response (95% CI, log scale)")
+    ax.set_xlabel("Odds ratio of response (95% CI, log scale)" if not compact else
+                  "Odds ratio of response (95% CI, log scale)\nhollow squares: median of the trials, line: their range")
     return fig
 
 
@@ -224,11 +256,23 @@ def safety_rates(rates: pd.DataFrame):
     """MAS, serious infections and serious adverse events per 100 patient-years as reported, by study and agent."""
     events = [e for e in ("macrophage_activation_syndrome", "serious_infection", "serious_adverse_event")
               if e in set(rates["event"])]
-    fig = figure(height_in=0.3 * len(rates) + 0.9 * len(events) + 0.8)
-    axes = fig.subplots(len(events), 1, squeeze=False, sharex=True,
-                        height_ratios=[max(1, (rates["event"] == e).sum()) for e in events]).ravel()
+    rows = [max(1, rows_drawn(rates[rates["event"] == e], ["target", "drug"])) for e in events]
+    fig = figure(height_in=0.3 * sum(rows) + 0.9 * len(events) + 0.8)
+    axes = fig.subplots(len(events), 1, squeeze=False, sharex=True, height_ratios=rows).ravel()
+    titles = {"macrophage_activation_syndrome": "Macrophage activation syndrome", "serious_infection": "Serious infections",
+              "serious_adverse_event": "Serious adverse events"}
+    summarised = False
     for ax, event in zip(axes, events):
         part = rates[rates["event"] == event].sort_values(["target", "drug"]).reset_index(drop=True)
+        if rows_drawn(part, ["target", "drug"]) < len(part):  # too many studies to draw one by one
+            summary_strip(ax, [("IL-1 class" if drug == "mixed" else drug, list(group["rate_per_100py_reported"]),
+                                TARGET_COLOURS.get(target, "#555555"),
+                                TARGET_MARKERS.get(target, "o"))
+                               for (target, drug), group in part.groupby(["target", "drug"], sort=False)],
+                          lambda value: f"{value:.1f}")
+            ax.set_title(titles[event], loc="left")
+            summarised = True
+            continue
         for y, r in part.iterrows():
             colour = TARGET_COLOURS.get(r["target"], "#555555")
             # An interval printed around a rate it does not contain (a typo in the source) is not drawn.
@@ -239,11 +283,11 @@ def safety_rates(rates: pd.DataFrame):
                         fmt=TARGET_MARKERS.get(r["target"], "o"), color=colour, capsize=2)
         ax.set_yticks(range(len(part)), [safety_label(r) for r in part.itertuples()])
         ax.invert_yaxis()
-        ax.set_title({"macrophage_activation_syndrome": "Macrophage activation syndrome",
-                      "serious_infection": "Serious infections", "serious_adverse_event": "Serious adverse events"}[event],
-                     loc="left")
+        ax.set_title(titles[event], loc="left")
     # centred under the figure: under the axes alone it would run past the figure's edge (long row labels)
-    fig.supxlabel("Events per 100 patient-years, as reported (95% CI where given)", fontsize=9)
+    fig.supxlabel("Events per 100 patient-years, as reported (95% CI where given)" + (
+        "; a row with a median summarises one agent's studies (small marks each study, large mark their median)"
+        if summarised else ""), fontsize=9, wrap=True)
     present = [t for t in TARGET_COLOURS if t in set(rates["target"])]
     handles = [plt.Line2D([], [], linestyle="none", marker=TARGET_MARKERS[t], color=TARGET_COLOURS[t]) for t in present]
     fig.legend(handles, present, title="Target", loc="outside upper center", ncols=len(present), frameon=False)
