@@ -76,8 +76,9 @@ CELL_PADDING_CHARACTERS = 3
 
 
 def breakable(text: str) -> str:
-    """Long identifiers (file names) may wrap after each underscore: a zero-width space follows it."""
-    return text.replace("\\_", "\\_\u200b")
+    """Long identifiers (file names of more than 20 characters) may wrap after each underscore: a zero-width
+    space follows it. Shorter words are left exactly as they are."""
+    return re.sub(r"\S{21,}", lambda word: word[0].replace("\\_", "\\_\u200b"), text)
 
 
 def visible_text(markdown: str) -> str:
