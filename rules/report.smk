@@ -11,8 +11,8 @@ rule execute_review:
         qmd="report/review.qmd",
         project="_quarto.yml",
         bibliography="report/references.bib",
-        helpers=["scripts/report_helpers.py", "scripts/vocabulary.py", "scripts/conventions.py", "scripts/populations.py",
-                 "scripts/certainty.py"],
+        helpers=["scripts/report_helpers.py", "scripts/claims.py", "scripts/vocabulary.py", "scripts/conventions.py",
+                 "scripts/populations.py", "scripts/certainty.py"],
         renderer=["scripts/render.py", "scripts/qmd.py", "scripts/quarto_project.py"],
         datapackage="data/datapackage.json",
         protocol=["docs/protocol.md", "report/prisma_2020_checklist.csv"],
@@ -22,7 +22,9 @@ rule execute_review:
         validation=["results/validation/report.txt", "results/validation/awaiting_classification.csv"],
         tables=expand("results/tables/{name}.csv", name=ALL_TABLES),
     output:
-        "results/report/review.md",
+        markdown="results/report/review.md",
+        # every inline value with the expression that made it and its provenance ids, and the coverage
+        claims="results/report/claims.json",
     log:
         "results/logs/execute_review.log",
     benchmark:
@@ -86,7 +88,8 @@ rule build_manifest:
         outputs=expand("results/clean/{table}.csv", table=CURATED_TABLES)
         + expand("results/tables/{name}.csv", name=ALL_TABLES)
         + expand("results/figures/{name}.svg", name=ALL_FIGURES)
-        + ["results/report/review.md", "results/report/review.html", "results/report/review.pdf"],
+        + ["results/report/review.md", "results/report/claims.json", "results/report/review.html",
+           "results/report/review.pdf"],
     output:
         "results/manifest.json",
     log:

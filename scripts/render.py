@@ -37,7 +37,10 @@ OFFLINE_ENHANCE = HERE / "offline_enhance.html"  # a <script>, included after th
 
 INLINE_PRINTER = (
     "def __qmd_inline__(value):\n"
-    "    # Quarto shows an inline value's text/plain form, without the quotes of a string\n"
+    "    # as Quarto shows an inline value: its Markdown form if it has one, else its text/plain form without\n"
+    "    # the quotes of a string\n"
+    "    if hasattr(value, '_repr_markdown_'):\n"
+    "        return value._repr_markdown_()\n"
     "    return value if isinstance(value, str) else repr(value)\n"
 )
 INLINE_MARKER = "\x1eqmd-inline-values:"  # precedes the JSON list of a block's inline values on stdout
@@ -166,13 +169,54 @@ def assemble_markdown(document: Document, notebook, metadata: dict) -> str:
             outputs = executed[f"cell-{block_index}"].get("outputs", [])
             pieces.append(cell_markdown(block, outputs, echo_default))
             continue
-        if f"inline-{block_index}" not in executed:
-            pieces.append(block)
-            continue
-        values = iter(json.loads(_stream_text(executed[f"inline-{block_index}"].get("outputs", []))
-                                 .rpartition(INLINE_MARKER)[2]))
+        values = iter(block_values(executed, block_index))
         pieces.append(INLINE_EXPRESSION.sub(lambda match, values=values: next(values), block))
     return "\n\n".join(pieces)
+
+
+def block_values(executed: dict, block_index: int) -> list[str]:
+    """The values a Markdown block's inline expressions showed, in order (none when it has no expression)."""
+    cell = executed.get(f"inline-{block_index}")
+    if cell is None:
+        return []
+    return json.loads(_stream_text(cell.get("outputs", [])).rpartition(INLINE_MARKER)[2])
+
+
+CLAIM_LINK = re.compile(r"\]\(#(claim-\d+)\)\{\.claim\}")
+CITATION_ONLY = re.compile(r"\[@[^\]]*\]")
+TOP_HEADING = re.compile(r"^# (.+?)(?:\s+\{[^}]*\})?\s*$", flags=re.M)
+
+
+def inline_values(document: Document, notebook) -> list[dict]:
+    """Every inline value of the document: the section it sits in (its level-1 heading), the expression, the
+    value shown, and the claims (provenance entries) it links to."""
+    executed = {cell["id"]: cell for cell in notebook.cells}
+    section, found = "", []
+    for block_index, block in enumerate(document.blocks):
+        if isinstance(block, Cell):
+            continue
+        shown, position = iter(block_values(executed, block_index)), 0
+        for match in INLINE_EXPRESSION.finditer(block):
+            headings = TOP_HEADING.findall(block, position, match.start())
+            section = headings[-1] if headings else section
+            value = next(shown)
+            found.append({"section": section, "expression": match["expr"].strip(), "value": value,
+                          "claims": CLAIM_LINK.findall(value)})
+            position = match.end()
+        headings = TOP_HEADING.findall(block, position)
+        section = headings[-1] if headings else section
+    return found
+
+
+def claims_map(values: list[dict], sections: tuple[str, ...] = ("Abstract", "Results")) -> dict:
+    """The provenance map written beside the review: every inline value, and how many of those in ``sections``
+    (citations aside) carry provenance (the coverage the tests hold to)."""
+    # a value that is only a citation ('[@key; @key]') is a link to its references, not a number to trace
+    counted = [v for v in values if v["section"] in sections and not CITATION_ONLY.fullmatch(v["value"])]
+    with_claims = sum(1 for v in counted if v["claims"])
+    return {"coverage": {"sections": list(sections), "values": len(counted), "with_provenance": with_claims,
+                         "share": round(with_claims / len(counted), 4) if counted else 1.0},
+            "values": values}
 
 
 # ------------------------------------------------------------------------------------------- Pandoc
@@ -283,6 +327,11 @@ def compile_pdf(typst_source: str, pdf_path: Path, document_dir: Path, timestamp
 
 
 def execute(qmd: Path) -> str:
+    """The executed Markdown of ``qmd`` (see ``execute_document``)."""
+    return execute_document(qmd)[0]
+
+
+def execute_document(qmd: Path) -> tuple[str, list[dict]]:
     """Run the document's code in a fresh kernel and return the executed Markdown (Quarto's ``keep-md``):
     front matter holding the merged project and document options, then the text with inline values and
     cell outputs in place. Relative paths in it (bibliography, CSL, CSS, images) are relative to ``qmd``'s
@@ -296,7 +345,7 @@ def execute(qmd: Path) -> str:
     check_citations(markdown, qmd.parent / metadata["bibliography"] if metadata.get("bibliography") else None)
     check_images_inside_project(markdown, qmd.parent)
     front_matter = yaml.safe_dump(metadata, sort_keys=True, allow_unicode=True, width=10**6)
-    return f"---\n{front_matter}---\n\n{markdown}"
+    return f"---\n{front_matter}---\n\n{markdown}", inline_values(document, notebook)
 
 
 def to_html(executed: str, document_dir: Path, html: Path) -> None:
@@ -397,8 +446,14 @@ def run_rule(smk) -> None:
     log = rule_logger(smk.log[0], smk.rule)
     try:
         if smk.rule == "execute_review":
-            write_atomically(smk.output[0], execute(Path(smk.input.qmd)))
-            log.info("executed %s in a Jupyter kernel: %s", smk.input.qmd, smk.output[0])
+            markdown, values = execute_document(Path(smk.input.qmd))
+            claims = claims_map(values)
+            write_atomically(smk.output.claims, json.dumps(claims, indent=1, ensure_ascii=False) + "\n")
+            write_atomically(smk.output.markdown, markdown)
+            coverage = claims["coverage"]
+            log.info("executed %s in a Jupyter kernel: %s; %d of %d values in %s carry provenance (%s)",
+                     smk.input.qmd, smk.output.markdown, coverage["with_provenance"], coverage["values"],
+                     " and ".join(coverage["sections"]), smk.output.claims)
             return
         renderer = choose_renderer(smk.params.renderer)
         if renderer == "quarto":

@@ -124,10 +124,16 @@ class Results:
     root: Path
 
     def table(self, name: str) -> pd.DataFrame:
-        return pd.read_csv(self.root / "tables" / f"{name}.csv")
+        """An analysis table; it carries its name (``attrs['table']``) into the rows taken from it, for claims."""
+        table = pd.read_csv(self.root / "tables" / f"{name}.csv")
+        table.attrs["table"] = name
+        return table
 
     def clean(self, name: str) -> pd.DataFrame:
-        return pd.read_csv(self.root / "clean" / f"{name}.csv", keep_default_na=False, na_values=[""])
+        """A clean curated table, carrying its name like an analysis table."""
+        table = pd.read_csv(self.root / "clean" / f"{name}.csv", keep_default_na=False, na_values=[""])
+        table.attrs["table"] = name
+        return table
 
     def validation(self, name: str) -> pd.DataFrame:
         return pd.read_csv(self.root / "validation" / f"{name}.csv", keep_default_na=False, na_values=[""])
@@ -173,7 +179,9 @@ def one(table: pd.DataFrame, **criteria) -> pd.Series:
     rows = table[mask]
     if len(rows) != 1:
         raise LookupError(f"expected exactly one row with {criteria}, found {len(rows)}")
-    return rows.iloc[0]
+    row = rows.iloc[0].copy()
+    row.attrs = {"table": table.attrs.get("table", "")}  # the row remembers its table, for claims
+    return row
 
 
 def ratio(value, digits: int = 2) -> str:

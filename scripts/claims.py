@@ -1,0 +1,178 @@
+"""Claim-level provenance: each number the review's text shows, linked to the rows and source phrases behind it.
+
+A value in the text is made a *claim* with ``Claims.claim(text, *rows, method=...)``: ``rows`` are the analysis
+table rows it was read from (as ``report_helpers.one`` and ``Results.table`` return them, which carry the name
+of their table). The claim renders as a link, ``[64 of 75](#claim-7){.claim}`` in Markdown (documented Pandoc
+and Quarto syntax), to its entry in the appendix "Provenance of the values in the text", which lists the table
+rows, the method for a computed value, and the curated rows behind them with their study, location in the source
+and exact phrase. In the HTML the link shows that entry as a card on hover or focus; in the PDF it jumps to it.
+"""
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+# Columns that identify an analysis table's row, in the order they are shown.
+KEY_COLUMNS = ["study_id", "analysis_set", "level", "group", "comparison", "analysis", "drug", "arm_id", "endpoint",
+               "outcome", "event", "timepoint", "box"]
+# An analysis row's column -> the curated column it was read from (to find the curated rows behind the row).
+CURATED_MATCH = {"arm_id": "arm_id", "endpoint": "outcome", "outcome": "outcome", "timepoint": "timepoint",
+                 "event": "event"}
+# The curated tables whose phrases stand behind each table's rows (efficacy for any other table): a study's
+# row gives its number of patients from its arms; a safety row, from the safety table; a published estimate,
+# from the meta-analytic estimates.
+CURATED_BEHIND = {"study_characteristics": ["arms"], "studies": ["arms"], "safety_rates": ["safety"],
+                  "safety_events": ["safety"], "safety": ["safety"], "published_comparison": ["meta_estimates"],
+                  "switching_evidence": ["efficacy"]}
+
+
+class Claim(str):
+    """A value as the text shows it, with the id of its provenance entry; Markdown renders it as a link."""
+
+    claim_id: str
+
+    def __new__(cls, text: str, claim_id: str):
+        value = super().__new__(cls, text)
+        value.claim_id = claim_id
+        return value
+
+    def _repr_markdown_(self) -> str:
+        return f"[{str(self)}](#{self.claim_id}){{.claim}}"
+
+
+@dataclass
+class Entry:
+    """One claim's provenance: the value shown, how it was computed, the analysis rows it was read from."""
+
+    claim_id: str
+    text: str
+    method: str
+    rows: list[tuple[str, dict]] = field(default_factory=list)  # (table name, key columns of the row)
+    counted: list[str] = field(default_factory=list)  # for a count or total: the studies (or texts) it counts
+    counted_rows: int = 0  # ... and the rows it counted them from (a study may give more than one)
+
+
+def row_key(row: pd.Series) -> dict:
+    """The identifying columns of an analysis table row that it has and fills."""
+    return {column: row[column] for column in KEY_COLUMNS if column in row.index and pd.notna(row[column])}
+
+
+def source_rows(rows) -> list[tuple[str, dict]]:
+    """(table, key) for each row of ``rows``: Series and DataFrames that carry their table's name in ``attrs``."""
+    found = []
+    for part in rows:
+        table = part.attrs.get("table", "")
+        frame = part.to_frame().T if isinstance(part, pd.Series) else part
+        found += [(table, row_key(row)) for _, row in frame.iterrows()]
+    return found
+
+
+class Claims:
+    """The review's claims, numbered in the order the text makes them."""
+
+    def __init__(self) -> None:
+        self.entries: list[Entry] = []
+
+    def claim(self, text, *rows, method: str = "") -> Claim:
+        """``text`` (already formatted) as a claim read from ``rows`` (analysis rows or tables), with the method
+        for a computed value ('REML, Hartung-Knapp-Sidik-Jonkman interval', 'count of rows', ...)."""
+        if not rows or not all(isinstance(part, (pd.Series, pd.DataFrame)) for part in rows):
+            raise TypeError(f"the claim {text!r} names no analysis row: pass the row(s) or table it was read from")
+        entry = Entry(f"claim-{len(self.entries) + 1}", str(text), method, source_rows(rows))
+        self.entries.append(entry)
+        return Claim(str(text), entry.claim_id)
+
+    def grade(self, sof: pd.DataFrame, **criteria) -> Claim:
+        """The GRADE certainty of the summary-of-findings rows matching ``criteria``, as a claim on those rows."""
+        from report_helpers import certainty_statement
+
+        mask = pd.Series(True, index=sof.index)
+        for column, value in criteria.items():
+            mask &= sof[column] == value
+        return self.claim(certainty_statement(sof, **criteria), sof[mask], method="GRADE")
+
+    def count(self, text, rows: pd.DataFrame, what: str, column: str = "study_id") -> Claim:
+        """A count or total over ``rows``: the entry says what it counts and names everything counted (the
+        rows' ``column``: studies by default, or source texts)."""
+        entry = Entry(f"claim-{len(self.entries) + 1}", str(text), what,
+                      counted=sorted(dict.fromkeys(rows[column].astype(str))), counted_rows=len(rows))
+        self.entries.append(entry)
+        return Claim(str(text), entry.claim_id)
+
+
+def curated_rows(key: dict, curated: dict[str, pd.DataFrame], behind: list[str] | None = None) -> pd.DataFrame:
+    """The curated rows behind an analysis row with a study, from the curated tables ``behind`` it (default:
+    efficacy): the same study, and the same arm, outcome, timepoint or event where the row names them; empty
+    for rows without a study."""
+    if "study_id" not in key:
+        return pd.DataFrame()
+    found = []
+    for name in behind or ["efficacy"]:
+        table = curated.get(name)
+        if table is None:
+            continue
+        matched = {CURATED_MATCH[column]: key[column] for column in key if column in CURATED_MATCH}
+        if not set(matched) <= set(table.columns):  # an efficacy row's outcome is not in the safety table
+            continue
+        match = table["study_id"] == key["study_id"]
+        for curated_column, value in matched.items():
+            match &= table[curated_column].astype(str) == str(value)
+        found.append(table.loc[match, ["study_id", "source_location", "source_phrase"]])
+    return pd.concat(found, ignore_index=True).drop_duplicates() if found else pd.DataFrame()
+
+
+def pooled_studies(key: dict, table: pd.DataFrame) -> list[str]:
+    """The studies a pooled row combined (its ``studies`` column, ';'-separated), if it has one."""
+    if table is None or "studies" not in table.columns:
+        return []
+    match = pd.Series(True, index=table.index)
+    for column, value in key.items():
+        match &= table[column].astype(str) == str(value)
+    return [s for cell in table.loc[match, "studies"].dropna() for s in str(cell).split(";") if s]
+
+
+def describe(key: dict, labels: dict[str, str]) -> str:
+    """'study De Benedetti 2012, endpoint adapted ACR Pedi 30, timepoint week 12' for a row's key columns."""
+    from vocabulary import label
+
+    names = {"study_id": "study", "arm_id": "arm", "analysis_set": "analysis"}
+    parts = []
+    for column, value in key.items():
+        shown = labels.get(value, value) if column == "study_id" else label(value)
+        parts.append(f"{names.get(column, column.replace('_', ' '))} {shown}")
+    return ", ".join(parts)
+
+
+def appendix(claims: Claims, tables: dict[str, pd.DataFrame], curated: dict[str, pd.DataFrame],
+             labels: dict[str, str], escape) -> str:
+    """Markdown for the provenance appendix: one block per claim, with its id as the anchor its link points
+    to: the value, the method, each analysis row it was read from, and the curated rows with study, location
+    and exact phrase (for a pooled row, those of the trials it pooled). ``escape`` makes text literal."""
+    primary_trials = tables.get("rct_response")
+    blocks = []
+    for entry in claims.entries:
+        lines = [f"**{escape(entry.text)}**" + (f" ({escape(entry.method)})" if entry.method else "")]
+        phrases = []
+        for table, key in entry.rows:
+            lines.append(f"From `{table}`: {escape(describe(key, labels))}.")
+            studies = [key["study_id"]] if "study_id" in key else pooled_studies(key, tables.get(table))
+            for study in studies:
+                study_key = {"study_id": study}
+                if "study_id" not in key and primary_trials is not None:  # a pooled row: its trials' own rows
+                    trial = primary_trials[(primary_trials["study_id"] == study)
+                                           & (primary_trials["analysis_set"] == "primary analysis")]
+                    study_key |= {"endpoint": trial["endpoint"].iloc[0], "timepoint": trial["timepoint"].iloc[0]} \
+                        if len(trial) else {}
+                else:
+                    study_key = key
+                for row in curated_rows(study_key, curated, CURATED_BEHIND.get(table)).itertuples():
+                    phrases.append(f"{escape(labels.get(row.study_id, row.study_id))}, {escape(row.source_location)}: "
+                                   f"\u201c{escape(row.source_phrase)}\u201d")
+        if entry.counted:
+            counted = ", ".join(escape(labels.get(item, item)) for item in entry.counted)
+            lines.append(f"Counts {len(entry.counted)}: {counted}." if entry.counted_rows == len(entry.counted)
+                         else f"Counts {entry.counted_rows} rows, from {len(entry.counted)}: {counted}.")
+        bullets = "\n".join(f"- {phrase}" for phrase in dict.fromkeys(phrases))
+        body = "\n\n".join(lines) + (f"\n\n{bullets}" if bullets else "")
+        blocks.append(f"::: {{#{entry.claim_id} .claim-entry}}\n{body}\n:::")
+    return "\n\n".join(blocks)
