@@ -72,6 +72,7 @@ class Claims:
 
     def __init__(self) -> None:
         self.entries: list[Entry] = []
+        self._row_entries: dict[tuple, str] = {}  # a table row's entry, shared by the cells that link to it
 
     def claim(self, text, *rows, method: str = "") -> Claim:
         """``text`` (already formatted) as a claim read from ``rows`` (analysis rows or tables), with the method
@@ -81,6 +82,18 @@ class Claims:
         entry = Entry(f"claim-{len(self.entries) + 1}", str(text), method, source_rows(rows))
         self.entries.append(entry)
         return Claim(str(text), entry.claim_id)
+
+    def linked(self, texts, rows: pd.DataFrame, escape) -> list[str]:
+        """Table cells: each of ``texts`` (the cells of one column) as a link to the provenance entry of its row
+        of ``rows`` (an analysis table, in the same order). The cells of one row share one entry."""
+        cells = []
+        for text, (_, row) in zip(texts, rows.iterrows()):
+            row.attrs = {"table": rows.attrs.get("table", "")}
+            key = (row.attrs["table"], tuple(row_key(row).items()))
+            if key not in self._row_entries:
+                self._row_entries[key] = self.claim(text, row).claim_id
+            cells.append(f"[{escape(text)}](#{self._row_entries[key]}){{.claim}}")
+        return cells
 
     def grade(self, sof: pd.DataFrame, **criteria) -> Claim:
         """The GRADE certainty of the summary-of-findings rows matching ``criteria``, as a claim on those rows."""

@@ -82,8 +82,9 @@ def breakable(text: str) -> str:
 
 
 def visible_text(markdown: str) -> str:
-    """The text a cell shows, roughly: escapes, citation brackets and code marks removed."""
-    text = re.sub(r"\\(.)", r"\1", markdown)
+    """The text a cell shows, roughly: links as their text; escapes, citation brackets and code marks removed."""
+    text = re.sub(r"\[([^\]]*)\]\(#[^)]*\)(\{[^}]*\})?", r"\1", markdown)  # a link shows its text only
+    text = re.sub(r"\\(.)", r"\1", text)
     text = re.sub(r"\[@[^\]]*\]", "[1]", text)  # a citation shows as a short superscript number
     return text.replace("`", "")
 

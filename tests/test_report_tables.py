@@ -28,3 +28,8 @@ def test_long_file_names_may_wrap_after_underscores_and_are_sized_by_their_parts
     # when another column needs the room, the name keeps only its longest part's width, not its whole length
     assert widths[0] < len(table["source"][0])
     assert widths[0] >= len("UNKNOWNAUTHOR2021_") + rh.CELL_PADDING_CHARACTERS
+
+
+def test_a_linked_cell_is_sized_by_the_text_it_shows_not_by_its_link():
+    assert rh.visible_text("[64/75](#claim-33){.claim}") == "64/75"
+    assert rh.visible_text("18\\.1 [@debenedetti2012]") == "18.1 [1]"
