@@ -12,12 +12,26 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+# What each table holds, as the provenance appendix names it (any other table by its name in words).
+TABLE_TITLES = {"rct_response": "the placebo-controlled comparisons", "pooled_versus_placebo": "the pooled estimates "
+                "against placebo", "indirect_comparisons": "the indirect comparisons", "maintenance_of_response":
+                "the randomised-withdrawal trials", "study_characteristics": "the included studies",
+                "response_proportions": "the response proportions", "marker_changes": "the inflammatory markers",
+                "glucocorticoid_sparing": "the glucocorticoid outcomes", "safety_rates": "the safety rates",
+                "safety_events": "the safety events", "published_comparison": "the published estimates",
+                "transitivity": "the trials side by side (transitivity)", "switching_evidence": "the studies of a "
+                "switch", "certainty_of_evidence": "the summary of findings", "pooled_proportions": "the pooled "
+                "proportions", "risk_of_bias": "the risk-of-bias judgements", "efficacy": "the efficacy rows",
+                "safety": "the safety rows", "sensitivity_dersimonian_laird": "the DerSimonian-Laird sensitivity "
+                "analysis", "sensitivity_with_secondary_comparisons": "the sensitivity analysis with secondary "
+                "comparisons", "sensitivity_without_rilonacept": "the sensitivity analysis without rilonacept",
+                "sensitivity_refractory_only": "the sensitivity analysis of refractory populations"}
 # Columns that identify an analysis table's row, in the order they are shown.
 KEY_COLUMNS = ["study_id", "analysis_set", "level", "group", "comparison", "analysis", "drug", "arm_id", "endpoint",
                "outcome", "event", "timepoint", "box"]
 # An analysis row's column -> the curated column it was read from (to find the curated rows behind the row).
 CURATED_MATCH = {"arm_id": "arm_id", "endpoint": "outcome", "outcome": "outcome", "timepoint": "timepoint",
-                 "event": "event"}
+                 "event": "event", "comparison": "comparison"}
 # The curated tables whose phrases stand behind each table's rows (efficacy for any other table): a study's
 # row gives its number of patients from its arms; a safety row, from the safety table; a published estimate,
 # from the meta-analytic estimates.
@@ -53,8 +67,12 @@ class Entry:
 
 
 def row_key(row: pd.Series) -> dict:
-    """The identifying columns of an analysis table row that it has and fills."""
-    return {column: row[column] for column in KEY_COLUMNS if column in row.index and pd.notna(row[column])}
+    """The identifying columns of an analysis table row that it has and fills (a published estimate's study is
+    the evidence synthesis it was published in)."""
+    key = {column: row[column] for column in KEY_COLUMNS if column in row.index and pd.notna(row[column])}
+    if "published_in" in row.index and pd.notna(row["published_in"]):
+        key = {"study_id": row["published_in"], **key}
+    return key
 
 
 def source_rows(rows) -> list[tuple[str, dict]]:
@@ -167,7 +185,7 @@ def appendix(claims: Claims, tables: dict[str, pd.DataFrame], curated: dict[str,
         lines = [f"**{escape(entry.text)}**" + (f" ({escape(entry.method)})" if entry.method else "")]
         phrases = []
         for table, key in entry.rows:
-            lines.append(f"From `{table}`: {escape(describe(key, labels))}.")
+            lines.append(f"From {TABLE_TITLES.get(table, table.replace('_', ' '))}: {escape(describe(key, labels))}.")
             studies = [key["study_id"]] if "study_id" in key else pooled_studies(key, tables.get(table))
             for study in studies:
                 study_key = {"study_id": study}

@@ -28,6 +28,7 @@ ALLOWED_NUMERIC_CONSTANTS = {
     "interval level": r"95% (?:CI|confidence|prediction|credible|Wald|Wilson|intervals?)\b",
     "rate unit": r"100\s+patient-years",
     "absolute-effect unit": r"1000\s+patients",  # GRADE's "per 1000 patients"
+    "supplementary file": r"S[1-9]",  # a supplementary file's label (listed in its appendix)
     "checksum algorithm name": r"sha256",  # the name of the hash in 'sha256 checksum', not a quantity
     "appraisal tool and domain names": r"RoB\s2|D[1-7]|Q(?:[1-9]|10)",  # RoB 2, its domains D1-D5, JBI items Q1-Q10
 }
