@@ -187,18 +187,24 @@ def appendix(claims: Claims, tables: dict[str, pd.DataFrame], curated: dict[str,
         for table, key in entry.rows:
             lines.append(f"From {TABLE_TITLES.get(table, table.replace('_', ' '))}: {escape(describe(key, labels))}.")
             studies = [key["study_id"]] if "study_id" in key else pooled_studies(key, tables.get(table))
+            named = []  # studies a pooled row combined whose rows cannot be told apart here: named, not quoted
             for study in studies:
                 study_key = {"study_id": study}
-                if "study_id" not in key and primary_trials is not None:  # a pooled row: its trials' own rows
-                    trial = primary_trials[(primary_trials["study_id"] == study)
-                                           & (primary_trials["analysis_set"] == "primary analysis")]
-                    study_key |= {"endpoint": trial["endpoint"].iloc[0], "timepoint": trial["timepoint"].iloc[0]} \
-                        if len(trial) else {}
+                if "study_id" not in key:  # a pooled row: the primary-analysis rows of the trials it pooled
+                    trial = (primary_trials[(primary_trials["study_id"] == study)
+                                            & (primary_trials["analysis_set"] == "primary analysis")]
+                             if primary_trials is not None else pd.DataFrame())
+                    if trial.empty:
+                        named.append(labels.get(study, study))
+                        continue
+                    study_key |= {"endpoint": trial["endpoint"].iloc[0], "timepoint": trial["timepoint"].iloc[0]}
                 else:
                     study_key = key
                 for row in curated_rows(study_key, curated, CURATED_BEHIND.get(table)).itertuples():
                     phrases.append(f"{escape(labels.get(row.study_id, row.study_id))}, {escape(row.source_location)}: "
                                    f"\u201c{escape(row.source_phrase)}\u201d")
+            if named:
+                lines.append(f"Combines {len(named)}: " + ", ".join(escape(name) for name in named) + ".")
         if entry.counted:
             counted = ", ".join(escape(labels.get(item, item)) for item in entry.counted)
             lines.append(f"Counts {len(entry.counted)}: {counted}." if entry.counted_rows == len(entry.counted)
