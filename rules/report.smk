@@ -13,7 +13,7 @@ rule execute_review:
         bibliography="report/references.bib",
         helpers=["scripts/report_helpers.py", "scripts/claims.py", "scripts/vocabulary.py", "scripts/conventions.py",
                  "scripts/populations.py", "scripts/certainty.py"],
-        renderer=["scripts/render.py", "scripts/qmd.py", "scripts/quarto_project.py"],
+        renderer=["scripts/render.py", "scripts/qmd.py", "scripts/qmd_execution.py", "scripts/quarto_project.py"],
         datapackage="data/datapackage.json",
         protocol=["docs/protocol.md", "report/prisma_2020_checklist.csv"],
         # the article information: the config's review block, the version, the data's licence
