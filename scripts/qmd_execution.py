@@ -16,12 +16,15 @@ from qmd import INLINE_EXPRESSION, Cell, Document, QmdError
 # --------------------------------------------------------------------------------------------- execution
 
 INLINE_PRINTER = (
+    "import re as __qmd_re__\n"
     "def __qmd_inline__(value):\n"
-    "    # as Quarto shows an inline value: its Markdown form if it has one, else its text/plain form without\n"
-    "    # the quotes of a string\n"
+    "    # as Quarto shows an inline value: its Markdown form if it has one (IPython's Markdown, or any object with\n"
+    "    # _repr_markdown_), inserted as Markdown; otherwise its text (a string without its quotes), with\n"
+    "    # Markdown syntax escaped so that it shows literally\n"
     "    if hasattr(value, '_repr_markdown_'):\n"
     "        return value._repr_markdown_()\n"
-    "    return value if isinstance(value, str) else repr(value)\n"
+    "    text = value if isinstance(value, str) else repr(value)\n"
+    "    return __qmd_re__.sub(r'([\\\\`*_{}\\[\\]<>#|~^$@])', r'\\\\\\1', text)\n"
 )
 INLINE_MARKER = "\x1eqmd-inline-values:"  # precedes the JSON list of a block's inline values on stdout
 

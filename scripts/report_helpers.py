@@ -64,10 +64,18 @@ def words_list(items) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def citations(study_ids) -> str:
+class MarkdownText(str):
+    """Text that is Markdown: an inline expression inserts it as Markdown (like IPython's ``Markdown``), where a
+    plain string would be shown literally, under Quarto and the offline renderer alike."""
+
+    def _repr_markdown_(self) -> str:
+        return str(self)
+
+
+def citations(study_ids) -> MarkdownText:
     """A Pandoc citation for the studies, e.g. '[@a; @b]' (keys are validated against the .bib)."""
     keys = sorted(set(study_ids))
-    return "[" + "; ".join(f"@{k}" for k in keys) + "]" if keys else ""
+    return MarkdownText("[" + "; ".join(f"@{k}" for k in keys) + "]" if keys else "")
 
 
 # Characters of table text (8 pt in the PDF) across the text width of an A4 page, less each cell's padding.

@@ -172,3 +172,15 @@ def test_renderer_choice_follows_config():
     assert render.choose_renderer("auto") in {"offline", "quarto"}
     with pytest.raises(render.QmdError):
         render.choose_renderer("latex")
+
+
+def test_inline_values_follow_quarto_a_string_shows_literally_and_markdown_objects_are_markdown(tmp_path):
+    # Quarto escapes the Markdown in an inline expression's text output and inserts IPython Markdown objects
+    # as Markdown (quarto.org, "Inline Code"); the offline renderer must read the document the same way.
+    body = ("---\ntitle: T\n---\n\n```{python}\nfrom IPython.display import Markdown\n```\n\n"
+            "Plain `{python} '**not bold** [@nosuchkey]'`; markup `{python} Markdown('**bold**')`.\n")
+    html = tmp_path / "out.html"
+    _render(tmp_path, body, html=html)
+    text = html.read_text(encoding="utf-8")
+    assert "Plain **not bold** [@nosuchkey];" in text  # literal, and not a citation
+    assert "<strong>bold</strong>" in text
