@@ -41,7 +41,7 @@ rule render_html:
         qmd="report/review.qmd",
         bibliography="report/references.bib",
         csl="report/american-medical-association.csl",
-        css=["report/style.css", "scripts/offline_layout.css", "scripts/offline_enhance.html"],
+        css=["report/style.css", "report/claim_cards.html", "scripts/offline_layout.css", "scripts/offline_enhance.html"],
         crossref_filter="scripts/crossref.lua",
         figures=expand("results/figures/{name}.svg", name=ALL_FIGURES),
     output:

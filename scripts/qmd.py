@@ -12,7 +12,7 @@ import yaml
 SUPPORTED_CELL_OPTIONS = {"label", "fig-cap", "fig-alt", "tbl-cap", "echo", "output", "include"}
 SUPPORTED_FORMAT_OPTIONS = {
     "html": {"toc", "toc-depth", "number-sections", "css", "embed-resources", "lang", "link-citations",
-             "format-links", "lightbox"},  # offline HTML links to no other format; its own lightbox
+             "format-links", "lightbox", "include-after-body"},  # offline HTML links to no other format; its own lightbox
     "typst": {"toc", "toc-depth", "number-sections", "papersize", "section-numbering", "page-numbering",
               "fontsize", "margin", "lang", "mainfont", "link-citations",
               "citeproc"},  # the offline Typst always formats citations with Pandoc's citeproc

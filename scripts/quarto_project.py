@@ -20,7 +20,7 @@ from qmd import SUPPORTED_FORMAT_OPTIONS, Document, QmdError
 
 PROJECT_FILE = "_quarto.yml"
 PATH_OPTIONS = ("bibliography", "csl")  # top-level options that name a file
-FORMAT_PATH_OPTIONS = ("css",)  # format options that name a file
+FORMAT_PATH_OPTIONS = ("css", "include-after-body")  # format options that name a file
 
 
 def find_project(document_dir: Path) -> Path:

@@ -56,7 +56,8 @@ def pandoc_arguments(metadata: dict, fmt: str, document_dir: Path) -> list[str]:
         args += ["--embed-resources", "--mathml", "--section-divs", f"--css={OFFLINE_LAYOUT_CSS}",
                  f"--include-after-body={OFFLINE_ENHANCE}"]
     for option, value in (("bibliography", metadata.get("bibliography")), ("csl", metadata.get("csl")),
-                          ("css", options.get("css") if fmt == "html" else None)):
+                          ("css", options.get("css") if fmt == "html" else None),
+                          ("include-after-body", options.get("include-after-body") if fmt == "html" else None)):
         if value:
             check_inside_project(value, document_dir, root, option)
             args.append(f"--{option}={value}")

@@ -36,11 +36,12 @@ def hostile_build(tmp_path_factory):
 
 def test_hostile_text_is_shown_literally_in_html_and_never_executes(hostile_build):
     page = (hostile_build / "results/report/review.html").read_text(encoding="utf-8")
-    # the renderer's own reading aids are the one script of the page; curated text never becomes another
-    aids = (REPO / "scripts" / "offline_enhance.html").read_text(encoding="utf-8").strip()
+    # the provenance cards and the renderer's reading aids are the page's scripts; curated text never adds one
     body = page[page.index("<body"):]
-    assert body.count(aids) == 1
-    body = body.replace(aids, "")
+    for script in ("report/claim_cards.html", "scripts/offline_enhance.html"):
+        aids = (REPO / script).read_text(encoding="utf-8").strip()
+        assert body.count(aids) == 1
+        body = body.replace(aids, "")
     assert "<script" not in body, "curated text must never become a script element"
     assert "onerror" not in re.sub(r"&lt;img src=x onerror=alert\(2\)&gt;", "", body)
     text = html.unescape(re.sub(r"<[^>]+>", "", body))

@@ -71,7 +71,7 @@ def _render(tmp_path, body: str, **formats):
     """Render ``body`` as report/doc.qmd of a project laid out like this repository's."""
     shutil.copy(REPO / "_quarto.yml", tmp_path / "_quarto.yml")
     (tmp_path / "report").mkdir(exist_ok=True)
-    for name in ("references.bib", "american-medical-association.csl", "style.css"):
+    for name in ("references.bib", "american-medical-association.csl", "style.css", "claim_cards.html"):
         shutil.copy(REPO / "report" / name, tmp_path / "report" / name)
     qmd = tmp_path / "report" / "doc.qmd"
     qmd.write_text(body, encoding="utf-8")
