@@ -17,8 +17,7 @@ rule clean_table:
         "results/clean/{table}.csv",
     params:
         joined=lambda wildcards: JOINED_TABLES.get(wildcards.table, []),
-        # the folder of the source texts (empty: no phrase-in-source check), read from the inputs themselves
-        sources_dir=lambda wildcards, input: str(Path(input.sources[0]).parent) if input.sources else "",
+        sources_dir=sources_folder,
     wildcard_constraints:
         table="|".join(CURATED_TABLES),
     log:
@@ -42,7 +41,7 @@ rule validation_report:
         validation="results/validation/report.txt",
         awaiting="results/validation/awaiting_classification.csv",
     params:
-        sources_dir=lambda wildcards, input: str(Path(input.sources[0]).parent) if input.sources else "",
+        sources_dir=sources_folder,
     log:
         "results/logs/validation_report.log",
     benchmark:

@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from report_helpers import certainty_statement, rows_where
+from vocabulary import label
+
 # What each table holds, as the provenance appendix names it (any other table by its name in words).
 TABLE_TITLES = {"rct_response": "the placebo-controlled comparisons", "pooled_versus_placebo": "the pooled estimates "
                 "against placebo", "indirect_comparisons": "the indirect comparisons", "maintenance_of_response":
@@ -97,7 +100,11 @@ class Claims:
         for a computed value ('REML, Hartung-Knapp-Sidik-Jonkman interval', 'count of rows', ...)."""
         if not rows or not all(isinstance(part, (pd.Series, pd.DataFrame)) for part in rows):
             raise TypeError(f"the claim {text!r} names no analysis row: pass the row(s) or table it was read from")
-        entry = Entry(f"claim-{len(self.entries) + 1}", str(text), method, source_rows(rows))
+        return self._add(text, method, rows=source_rows(rows))
+
+    def _add(self, text, method: str, **provenance) -> Claim:
+        """A new entry, numbered in the order of the text, and the value that links to it."""
+        entry = Entry(f"claim-{len(self.entries) + 1}", str(text), method, **provenance)
         self.entries.append(entry)
         return Claim(str(text), entry.claim_id)
 
@@ -115,20 +122,12 @@ class Claims:
 
     def grade(self, sof: pd.DataFrame, **criteria) -> Claim:
         """The GRADE certainty of the summary-of-findings rows matching ``criteria``, as a claim on those rows."""
-        from report_helpers import certainty_statement
-
-        mask = pd.Series(True, index=sof.index)
-        for column, value in criteria.items():
-            mask &= sof[column] == value
-        return self.claim(certainty_statement(sof, **criteria), sof[mask], method="GRADE")
+        return self.claim(certainty_statement(sof, **criteria), rows_where(sof, **criteria), method="GRADE")
 
     def count(self, text, rows: pd.DataFrame, what: str, column: str = "study_id") -> Claim:
         """A count or total over ``rows``: the entry says what it counts and names everything counted (the
         rows' ``column``: studies by default, or source texts)."""
-        entry = Entry(f"claim-{len(self.entries) + 1}", str(text), what,
-                      counted=sorted(dict.fromkeys(rows[column].astype(str))), counted_rows=len(rows))
-        self.entries.append(entry)
-        return Claim(str(text), entry.claim_id)
+        return self._add(text, what, counted=sorted(dict.fromkeys(rows[column].astype(str))), counted_rows=len(rows))
 
 
 def curated_rows(key: dict, curated: dict[str, pd.DataFrame], behind: list[str] | None = None) -> pd.DataFrame:
@@ -164,8 +163,6 @@ def pooled_studies(key: dict, table: pd.DataFrame) -> list[str]:
 
 def describe(key: dict, labels: dict[str, str]) -> str:
     """'study De Benedetti 2012, endpoint adapted ACR Pedi 30, timepoint week 12' for a row's key columns."""
-    from vocabulary import label
-
     names = {"study_id": "study", "arm_id": "arm", "analysis_set": "analysis"}
     parts = []
     for column, value in key.items():
@@ -174,37 +171,44 @@ def describe(key: dict, labels: dict[str, str]) -> str:
     return ", ".join(parts)
 
 
+def evidence(table: str, key: dict, tables: dict[str, pd.DataFrame],
+             curated: dict[str, pd.DataFrame]) -> tuple[list[pd.DataFrame], list[str]]:
+    """What stands behind one analysis row: the curated rows to quote, and the studies to name only.
+
+    A row of one study quotes that study's curated rows. A pooled row (its ``studies`` column) quotes the
+    primary-analysis rows of each trial it pooled, and names the studies that are not such a trial (cohorts),
+    whose rows cannot be told apart here."""
+    if "study_id" in key:
+        return [curated_rows(key, curated, CURATED_BEHIND.get(table))], []
+    trials, quoted, named = tables.get("rct_response"), [], []
+    for study in pooled_studies(key, tables.get(table)):
+        trial = (trials[(trials["study_id"] == study) & (trials["analysis_set"] == "primary analysis")]
+                 if trials is not None else pd.DataFrame())
+        if trial.empty:
+            named.append(study)
+            continue
+        trial_key = {"study_id": study, "endpoint": trial["endpoint"].iloc[0], "timepoint": trial["timepoint"].iloc[0]}
+        quoted.append(curated_rows(trial_key, curated, CURATED_BEHIND.get(table)))
+    return quoted, named
+
+
 def appendix(claims: Claims, tables: dict[str, pd.DataFrame], curated: dict[str, pd.DataFrame],
              labels: dict[str, str], escape) -> str:
     """Markdown for the provenance appendix: one block per claim, with its id as the anchor its link points
     to: the value, the method, each analysis row it was read from, and the curated rows with study, location
     and exact phrase (for a pooled row, those of the trials it pooled). ``escape`` makes text literal."""
-    primary_trials = tables.get("rct_response")
     blocks = []
     for entry in claims.entries:
         lines = [f"**{escape(entry.text)}**" + (f" ({escape(entry.method)})" if entry.method else "")]
         phrases = []
         for table, key in entry.rows:
             lines.append(f"From {TABLE_TITLES.get(table, table.replace('_', ' '))}: {escape(describe(key, labels))}.")
-            studies = [key["study_id"]] if "study_id" in key else pooled_studies(key, tables.get(table))
-            named = []  # studies a pooled row combined whose rows cannot be told apart here: named, not quoted
-            for study in studies:
-                study_key = {"study_id": study}
-                if "study_id" not in key:  # a pooled row: the primary-analysis rows of the trials it pooled
-                    trial = (primary_trials[(primary_trials["study_id"] == study)
-                                            & (primary_trials["analysis_set"] == "primary analysis")]
-                             if primary_trials is not None else pd.DataFrame())
-                    if trial.empty:
-                        named.append(labels.get(study, study))
-                        continue
-                    study_key |= {"endpoint": trial["endpoint"].iloc[0], "timepoint": trial["timepoint"].iloc[0]}
-                else:
-                    study_key = key
-                for row in curated_rows(study_key, curated, CURATED_BEHIND.get(table)).itertuples():
-                    phrases.append(f"{escape(labels.get(row.study_id, row.study_id))}, {escape(row.source_location)}: "
-                                   f"\u201c{escape(row.source_phrase)}\u201d")
+            quoted, named = evidence(table, key, tables, curated)
+            phrases += [f"{escape(labels.get(row.study_id, row.study_id))}, {escape(row.source_location)}: "
+                        f"\u201c{escape(row.source_phrase)}\u201d" for rows in quoted for row in rows.itertuples()]
             if named:
-                lines.append(f"Combines {len(named)}: " + ", ".join(escape(name) for name in named) + ".")
+                lines.append(f"Combines {len(named)}: "
+                             + ", ".join(escape(labels.get(study, study)) for study in named) + ".")
         if entry.counted:
             counted = ", ".join(escape(labels.get(item, item)) for item in entry.counted)
             lines.append(f"Counts {len(entry.counted)}: {counted}." if entry.counted_rows == len(entry.counted)

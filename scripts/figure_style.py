@@ -84,3 +84,10 @@ def summary_strip(ax, groups: list[tuple[str, list[float], str, str]], value_for
                       f"(range {value_format(min(values))} to {value_format(max(values))})" if values else name)
     ax.set_yticks(range(len(groups)), labels, fontsize=7)
     ax.invert_yaxis()
+
+
+def target_key(targets) -> tuple[list, list[str]]:
+    """Legend handles (marker and colour) and labels for the targets among ``targets``, in the palette's order."""
+    present = [target for target in TARGET_COLOURS if target in set(targets)]
+    handles = [plt.Line2D([], [], linestyle="none", marker=TARGET_MARKERS[t], color=TARGET_COLOURS[t]) for t in present]
+    return handles, present

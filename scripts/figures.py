@@ -14,7 +14,7 @@ import pandas as pd
 from appraisal_figures import risk_of_bias_figure, source_flow_figure
 from conventions import EVIDENCE_SYNTHESES, REFRACTORY_LINES
 from figure_style import (MAX_ROWS_PER_PANEL, TARGET_COLOURS, TARGET_MARKERS, figure, rows_drawn, save_svg,
-                          summary_strip)
+                          summary_strip, target_key)
 from vocabulary import arm_label, label, sentence as readable
 
 DESIGN_ORDER = [
@@ -116,12 +116,10 @@ def response_forest(proportions: pd.DataFrame):
     axes[-1].xaxis.set_major_formatter(lambda value, _: f"{value:.0%}")
     fig.supxlabel("Patients with the outcome" + (" (a row with a median summarises the arms of one outcome: small marks "
                                                  "each arm, large mark their median)" if summarised else ""), fontsize=9)
-    present = [t for t in ("IL-6", "IL-1") if t in set(table["target"])]
-    handles = [plt.Line2D([], [], linestyle="none", marker=TARGET_MARKERS[t], color=TARGET_COLOURS[t]) for t in present]
-    handles += [plt.Line2D([], [], marker="o", color="#555555", markersize=5, label="with 95% Wilson interval"),
-                plt.Line2D([], [], linestyle="none", marker="o", color="#555555", markerfacecolor="white",
-                           markersize=5, label="percentage without denominator")]
-    fig.legend(handles, [*present, "responders/evaluated, 95% Wilson interval", "percentage without denominator"],
+    handles, labels = target_key(table["target"])
+    handles += [plt.Line2D([], [], marker="o", color="#555555", markersize=5),
+                plt.Line2D([], [], linestyle="none", marker="o", color="#555555", markerfacecolor="white", markersize=5)]
+    fig.legend(handles, [*labels, "responders/evaluated, 95% Wilson interval", "percentage without denominator"],
                loc="outside upper center", ncols=2, frameon=False)
     return fig
 
@@ -288,9 +286,8 @@ def safety_rates(rates: pd.DataFrame):
     fig.supxlabel("Events per 100 patient-years, as reported (95% CI where given)" + (
         "; a row with a median summarises one agent's studies (small marks each study, large mark their median)"
         if summarised else ""), fontsize=9, wrap=True)
-    present = [t for t in TARGET_COLOURS if t in set(rates["target"])]
-    handles = [plt.Line2D([], [], linestyle="none", marker=TARGET_MARKERS[t], color=TARGET_COLOURS[t]) for t in present]
-    fig.legend(handles, present, title="Target", loc="outside upper center", ncols=len(present), frameon=False)
+    handles, labels = target_key(rates["target"])
+    fig.legend(handles, labels, title="Target", loc="outside upper center", ncols=len(labels), frameon=False)
     return fig
 
 

@@ -176,16 +176,21 @@ def vocabularies(datapackage: Path) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["table", "column", "code", "definition"])
 
 
+def rows_where(table: pd.DataFrame, **criteria) -> pd.DataFrame:
+    """The rows of ``table`` matching every ``column=value`` (they keep the table's name, for claims)."""
+    mask = pd.Series(True, index=table.index)
+    for column, value in criteria.items():
+        mask &= table[column] == value
+    return table[mask]
+
+
 def one(table: pd.DataFrame, **criteria) -> pd.Series:
     """The single row of ``table`` matching every ``column=value``; a clear error if there is not exactly one.
 
     The review states facts about named studies through this, so a change in the data that removes or
     duplicates such a row stops the build instead of printing a wrong number.
     """
-    mask = pd.Series(True, index=table.index)
-    for column, value in criteria.items():
-        mask &= table[column] == value
-    rows = table[mask]
+    rows = rows_where(table, **criteria)
     if len(rows) != 1:
         raise LookupError(f"expected exactly one row with {criteria}, found {len(rows)}")
     row = rows.iloc[0].copy()
@@ -258,10 +263,7 @@ def certainty_statement(sof: pd.DataFrame, **criteria) -> str:
     """The GRADE certainty of the summary-of-findings rows matching ``column=value`` criteria, with the domains
     they were rated down for: 'low (rated down for risk of bias and imprecision)'. Rows rated alike
     (one per trial, for outcomes that are not pooled) read as one; rated differently, as a range."""
-    mask = pd.Series(True, index=sof.index)
-    for column, value in criteria.items():
-        mask &= sof[column] == value
-    rows = sof[mask]
+    rows = rows_where(sof, **criteria)
     if rows.empty:
         raise LookupError(f"no summary-of-findings row with {criteria}")
     levels = sorted(set(rows["certainty"]), key=GRADE_LEVELS.index)

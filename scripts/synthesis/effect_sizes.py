@@ -33,6 +33,18 @@ class TwoByTwoEffect:
     continuity_added: float
 
 
+def checked_table(events_active, n_active, events_placebo, n_placebo) -> tuple[int, int, int, int]:
+    """The 2x2 table's counts as integers (events and patients per arm); a clear error for a count that is
+    not a whole non-negative number, for an arm without patients, or for more events than patients in an arm."""
+    a = as_count(events_active, "events_active")
+    n1 = as_count(n_active, "n_active")
+    c = as_count(events_placebo, "events_placebo")
+    n2 = as_count(n_placebo, "n_placebo")
+    check_arm(a, n1, "events_active", "n_active")
+    check_arm(c, n2, "events_placebo", "n_placebo")
+    return a, n1, c, n2
+
+
 def is_estimable_2x2(events_active, n_active, events_placebo, n_placebo) -> bool:
     """False when the table carries no information on an OR or RR.
 
@@ -40,22 +52,12 @@ def is_estimable_2x2(events_active, n_active, events_placebo, n_placebo) -> bool
     both arms.  ``odds_ratio`` / ``risk_ratio`` raise ``NotEstimableError``
     for such tables; use this to filter studies beforehand.
     """
-    a = as_count(events_active, "events_active")
-    n1 = as_count(n_active, "n_active")
-    c = as_count(events_placebo, "events_placebo")
-    n2 = as_count(n_placebo, "n_placebo")
-    check_arm(a, n1, "events_active", "n_active")
-    check_arm(c, n2, "events_placebo", "n_placebo")
+    a, n1, c, n2 = checked_table(events_active, n_active, events_placebo, n_placebo)
     return not ((a == 0 and c == 0) or (a == n1 and c == n2))
 
 
 def _two_by_two(statistic, measure, events_active, n_active, events_placebo, n_placebo, continuity):
-    a = as_count(events_active, "events_active")
-    n1 = as_count(n_active, "n_active")
-    c = as_count(events_placebo, "events_placebo")
-    n2 = as_count(n_placebo, "n_placebo")
-    check_arm(a, n1, "events_active", "n_active")
-    check_arm(c, n2, "events_placebo", "n_placebo")
+    a, n1, c, n2 = checked_table(events_active, n_active, events_placebo, n_placebo)
     continuity = float(continuity)
     if not (math.isfinite(continuity) and continuity > 0):
         raise ValueError(f"continuity must be a positive number, got {continuity!r}")
